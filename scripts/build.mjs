@@ -1,0 +1,25 @@
+// Bundles each command into one self-contained ES module, so the package ships
+// no node_modules and Node starts by reading a single file.
+import { build } from 'esbuild';
+
+const entryPoints = {
+  'kexec-reboot': 'src/cli/kexec-reboot.ts',
+  coldreboot: 'src/cli/coldreboot.ts',
+};
+
+await build({
+  entryPoints,
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  target: 'node18',
+  format: 'esm',
+  minify: false,
+  legalComments: 'none',
+  banner: {
+    // Some bundled CommonJS code calls require(); ESM has none of its own.
+    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});

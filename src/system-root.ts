@@ -1,0 +1,26 @@
+import path from 'node:path';
+
+/**
+ * Where system paths are read. Tests and image builders pass `--root DIR`,
+ * as with `systemctl --root` and `dpkg --root`; on a live system it is `/`.
+ */
+export interface SystemRoot {
+  readonly dir: string;
+  /** Maps an absolute system path (e.g. `/etc/default/kexec`) into the root. */
+  path(systemPath: string): string;
+}
+
+export function systemRoot(dir = '/'): SystemRoot {
+  const resolved = path.resolve(dir);
+  return {
+    dir: resolved,
+    path: (systemPath) => (resolved === '/' ? systemPath : path.join(resolved, systemPath)),
+  };
+}
+
+/** The system's view of a path under the root, for messages. */
+export function systemPathOf(root: SystemRoot, hostPath: string): string {
+  if (root.dir === '/') return hostPath;
+  const relative = path.relative(root.dir, hostPath);
+  return relative.startsWith('..') ? hostPath : '/' + relative;
+}
