@@ -15,6 +15,9 @@ await build({
   platform: 'node',
   target: 'node18',
   format: 'esm',
+  // Code imported lazily (execa) goes to a chunk of its own, read only by the commands that run programs.
+  splitting: true,
+  chunkNames: 'lib/[name]-[hash]',
   minify: false,
   legalComments: 'none',
   banner: {

@@ -1,0 +1,28 @@
+import type { Plan } from '../plan/plan.js';
+import type { KexecRunner } from './kexec-runner.js';
+
+/** How the reboot in progress will end, and why. */
+export interface Outcome {
+  readonly path: 'kexec' | 'firmware';
+  readonly message: string;
+}
+
+/**
+ * Acts on a plan during a reboot. Every failure ends in `firmware`: the
+ * reboot itself goes on regardless, only the way it ends changes.
+ */
+export async function carryOut(plan: Plan, runner: KexecRunner, kernelLoaded: boolean): Promise<Outcome> {
+  if (plan.action === 'cold') {
+    if (kernelLoaded) {
+      // Only a coldreboot gets here with a kernel loaded (someone loaded one after it ran): firmware means nothing may stay loaded.
+      const unloaded = await runner.unload();
+      if (!unloaded.ok) return { path: 'kexec', message: `${plan.why}, but the loaded kernel could not be unloaded: ${unloaded.detail}` };
+    }
+    return { path: 'firmware', message: plan.why };
+  }
+  if (plan.reason === 'already-loaded') return { path: 'kexec', message: plan.why };
+  const loaded = await runner.load(plan.load);
+  return loaded.ok
+    ? { path: 'kexec', message: `${loaded.detail} (${plan.why})` }
+    : { path: 'firmware', message: `not using kexec: ${loaded.detail}` };
+}

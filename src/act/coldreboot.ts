@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import type { Log } from '../log.js';
+import type { SystemRoot } from '../system-root.js';
+import { isKernelLoaded } from '../system/facts.js';
+import { COLD_FLAG } from '../system/paths.js';
+import type { Programs } from '../system/programs.js';
+import { writeStateFile } from '../system/state-dir.js';
+import { createKexecRunner } from './kexec-runner.js';
+
+const UNLOAD_TIMEOUT_MS = 10_000;
+
+/**
+ * A reboot through firmware, whatever is loaded: the flag stops our shutdown
+ * hook from loading a kernel, the unload undoes a `kexec -l` made by hand, and
+ * SYSTEMCTL_SKIP_AUTO_KEXEC stops systemd (255+) from turning the request into
+ * a kexec. The flag lives in /run, so it cannot outlive this boot. Returns the
+ * exit code.
+ */
+export async function coldReboot(root: SystemRoot, programs: Programs, rebootArgs: readonly string[], log: Log): Promise<number> {
+  try {
+    writeStateFile(root, COLD_FLAG, `${new Date().toISOString()}\n`);
+  } catch (error) {
+    log('err', `cannot mark this boot for a cold reboot (${(error as Error).message}); not rebooting. Are you root?`);
+    return 1;
+  }
+  if (isKernelLoaded(root)) {
+    const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: UNLOAD_TIMEOUT_MS });
+    const unloaded = await runner.unload();
+    if (!unloaded.ok) log('warning', `the kernel loaded for kexec could not be unloaded (${unloaded.detail}); the reboot may still kexec`);
+  }
+  const { execa } = await import('execa');
+  const result = await execa(programs.reboot, rebootArgs, {
+    reject: false,
+    stdio: 'inherit',
+    env: { SYSTEMCTL_SKIP_AUTO_KEXEC: '1' },
+  });
+  if (result.exitCode !== 0) {
+    // The reboot did not happen: a flag left behind would make a later, plain reboot cold by surprise.
+    fs.rmSync(root.path(COLD_FLAG), { force: true });
+    log('err', `${programs.reboot} failed${result.exitCode === undefined ? `: ${result.shortMessage}` : ` (exit code ${result.exitCode})`}`);
+    return result.exitCode || 1;
+  }
+  return 0;
+}

@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import type { SystemRoot } from '../system-root.js';
+import { COMBINED_INITRD } from '../system/paths.js';
+import { createStateFile } from '../system/state-dir.js';
+
+const CHUNK = 1 << 20;
+
+/**
+ * kexec takes one initrd, but machines boot with several (CPU microcode, then
+ * the initramfs). The kernel unpacks concatenated cpio archives in order, so
+ * one file made of all of them, in order, is equivalent.
+ */
+export function combineInitrds(root: SystemRoot, initrds: readonly string[]): void {
+  const out = createStateFile(root, COMBINED_INITRD);
+  const buffer = Buffer.alloc(CHUNK);
+  try {
+    for (const initrd of initrds) {
+      const input = fs.openSync(root.path(initrd), 'r');
+      try {
+        let bytes: number;
+        while ((bytes = fs.readSync(input, buffer, 0, CHUNK, null)) > 0) fs.writeSync(out, buffer, 0, bytes);
+      } finally {
+        fs.closeSync(input);
+      }
+    }
+  } finally {
+    fs.closeSync(out);
+  }
+}
+
+export function removeCombinedInitrd(root: SystemRoot): void {
+  fs.rmSync(root.path(COMBINED_INITRD), { force: true });
+}

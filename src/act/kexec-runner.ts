@@ -1,0 +1,107 @@
+import type { LoadSpec } from '../plan/plan.js';
+import type { SystemRoot } from '../system-root.js';
+import { isKernelLoaded } from '../system/facts.js';
+import { COMBINED_INITRD } from '../system/paths.js';
+import { combineInitrds, removeCombinedInitrd } from './initrd-bundle.js';
+import { KEXEC_UNLOAD_ARGS, kexecLoadArgs } from './kexec-args.js';
+
+export interface RunOutcome {
+  readonly ok: boolean;
+  /** What happened, in words for the log. */
+  readonly detail: string;
+}
+
+export interface KexecRunner {
+  /** The exact argv `load` would run (after combining initrds). */
+  loadArgv(spec: LoadSpec): string[];
+  load(spec: LoadSpec): Promise<RunOutcome>;
+  unload(): Promise<RunOutcome>;
+}
+
+export interface RunnerOptions {
+  readonly root: SystemRoot;
+  readonly kexec: string;
+  /** Limit for each kexec call; under TCG a load takes seconds, on hardware well under one. */
+  readonly callTimeoutMs: number;
+  /** Absolute time (Date.now()) after which no call may still run: the shutdown's budget. */
+  readonly deadline?: number;
+}
+
+interface CallResult {
+  readonly ok: boolean;
+  readonly timedOut: boolean;
+  readonly output: string;
+  readonly failure?: string;
+}
+
+/** Why the kernel refused an image, in words a sysadmin can act on. */
+export function explainLoadFailure(output: string, fileSyscall: boolean): string {
+  if (/key was rejected|signature|EKEYREJECTED|Operation not permitted|EPERM/i.test(output)) {
+    return fileSyscall
+      ? 'the running kernel refused the image: under Secure Boot lockdown only kernels signed with a key it trusts can be kexec-loaded'
+      : 'the running kernel refused the image (permission denied): run as root, and check kernel lockdown (/sys/kernel/security/lockdown)';
+  }
+  const lastLine = output.trim().split('\n').pop();
+  return lastLine ? `kexec failed: ${lastLine}` : 'kexec failed without a message';
+}
+
+export function createKexecRunner(options: RunnerOptions): KexecRunner {
+  const { root } = options;
+  const needsCombining = (spec: LoadSpec) => spec.initrds.length > 1;
+  const initrdPath = (spec: LoadSpec): string | undefined =>
+    spec.initrds.length === 0 ? undefined : root.path(needsCombining(spec) ? COMBINED_INITRD : spec.initrds[0]!);
+  const loadArgv = (spec: LoadSpec) => kexecLoadArgs(root.path(spec.kernel), initrdPath(spec), spec);
+
+  async function call(args: readonly string[]): Promise<CallResult> {
+    const remaining = options.deadline === undefined ? options.callTimeoutMs : options.deadline - Date.now();
+    const timeout = Math.max(1, Math.min(options.callTimeoutMs, remaining));
+    // Loaded here, not at start-up: most commands never run kexec.
+    const { execa } = await import('execa');
+    const result = await execa(options.kexec, args, {
+      reject: false,
+      timeout,
+      forceKillAfterDelay: 1000,
+      stdin: 'ignore',
+      all: true,
+      stripFinalNewline: true,
+    });
+    return {
+      ok: result.exitCode === 0 && !result.timedOut,
+      timedOut: result.timedOut,
+      output: typeof result.all === 'string' ? result.all : '',
+      failure: result.failed && result.exitCode === undefined && !result.timedOut ? result.shortMessage : undefined,
+    };
+  }
+
+  async function unload(): Promise<RunOutcome> {
+    const result = await call(KEXEC_UNLOAD_ARGS);
+    if (!result.ok) return { ok: false, detail: result.timedOut ? 'kexec -u did not finish in time' : `kexec -u failed: ${result.failure ?? result.output}` };
+    return isKernelLoaded(root) ? { ok: false, detail: 'kexec -u returned but a kernel is still loaded' } : { ok: true, detail: 'unloaded' };
+  }
+
+  async function load(spec: LoadSpec): Promise<RunOutcome> {
+    try {
+      if (needsCombining(spec)) combineInitrds(root, spec.initrds);
+    } catch (error) {
+      removeCombinedInitrd(root);
+      return { ok: false, detail: `cannot combine the initrds: ${(error as Error).message}` };
+    }
+    try {
+      const result = await call(loadArgv(spec));
+      if (result.timedOut) {
+        // A load killed half way may or may not have reached the kernel: make sure nothing is left that we did not verify.
+        await unload();
+        return { ok: false, detail: 'kexec -l did not finish in time' };
+      }
+      if (result.failure) return { ok: false, detail: `cannot run ${options.kexec}: ${result.failure}` };
+      if (!result.ok) return { ok: false, detail: explainLoadFailure(result.output, spec.fileSyscall) };
+      // kexec has been seen to report success with nothing loaded; trust only the kernel's own word.
+      if (!isKernelLoaded(root)) return { ok: false, detail: 'kexec -l reported success but /sys/kernel/kexec_loaded says no kernel is loaded' };
+      return { ok: true, detail: `loaded ${spec.kernel}` };
+    } finally {
+      if (needsCombining(spec)) removeCombinedInitrd(root);
+    }
+  }
+
+  return { loadArgv, load, unload };
+}

@@ -1,0 +1,77 @@
+import { formatDiagnostic, type ConfigReading, type Sourced } from '../config/config.js';
+import type { Assessment } from '../pipeline.js';
+
+/** A command line for people to read or paste; never run through a shell by us. */
+export function shellQuote(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+function nextReboot(assessment: Assessment): string {
+  const { plan } = assessment;
+  if (plan.action === 'cold') return 'firmware reboot';
+  return plan.reason === 'already-loaded' ? 'kexec into the kernel already loaded' : 'kexec (the kernel is loaded during shutdown)';
+}
+
+export function statusJson(assessment: Assessment, loadArgv: readonly string[] | undefined) {
+  const { plan, target, system } = assessment;
+  return {
+    nextReboot: plan.action,
+    reason: plan.reason,
+    why: plan.why,
+    warnings: plan.warnings,
+    kernel: { path: target.kernel.value, origin: target.kernel.origin },
+    initrds: { paths: target.initrds.value, origin: target.initrds.origin },
+    cmdline: { value: target.cmdline.value, origin: target.cmdline.origin },
+    kexecArgv: loadArgv ?? null,
+    system: {
+      kernelLoaded: system.kernelLoaded,
+      kexecSupported: system.kexecSupported,
+      kexecProgram: system.kexecProgram ?? null,
+      coldRequested: system.coldRequested,
+      lockdown: system.lockdown,
+    },
+  };
+}
+
+export function statusText(assessment: Assessment): string {
+  const { plan, target, system } = assessment;
+  const row = (label: string, value: string, origin?: string) => `  ${label.padEnd(8)} ${value}${origin ? `\n  ${''.padEnd(8)} from ${origin}` : ''}`;
+  const lines = [
+    `Next reboot: ${nextReboot(assessment)}`,
+    row('why', plan.why),
+    row('kernel', target.kernel.value, target.kernel.origin),
+    row('initrd', target.initrds.value.join(' + ') || 'none', target.initrds.origin),
+    row('cmdline', target.cmdline.value || '(empty)', target.cmdline.origin),
+    row('loaded', system.kernelLoaded ? 'yes, a kernel is loaded now' : 'no kernel loaded now'),
+  ];
+  if (system.lockdown !== 'none') lines.push(row('lockdown', `${system.lockdown}: loading with kexec -s (signed kernels only)`));
+  for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
+  return lines.join('\n') + '\n';
+}
+
+const KEYS = [
+  ['LOAD_KEXEC', 'loadKexec'],
+  ['KERNEL_IMAGE', 'kernelImage'],
+  ['INITRD', 'initrd'],
+  ['APPEND', 'append'],
+  ['USE_GRUB_CONFIG', 'useGrubConfig'],
+] as const;
+
+export function configJson(reading: ConfigReading) {
+  return {
+    files: reading.files,
+    values: Object.fromEntries(KEYS.map(([key, field]) => [key, reading.config[field] as Sourced<string | boolean>])),
+    errors: reading.errors.map(formatDiagnostic),
+    warnings: reading.warnings.map(formatDiagnostic),
+  };
+}
+
+export function configText(reading: ConfigReading): string {
+  const lines = KEYS.map(([key, field]) => {
+    const setting: Sourced<string | boolean> = reading.config[field];
+    return `${key}=${shellQuote([String(setting.value)])}  # ${setting.origin}`;
+  });
+  for (const error of reading.errors) lines.push(`error: ${formatDiagnostic(error)}`);
+  for (const warning of reading.warnings) lines.push(`warning: ${formatDiagnostic(warning)}`);
+  return lines.join('\n') + '\n';
+}

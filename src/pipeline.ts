@@ -1,0 +1,42 @@
+import { readConfig } from './config/read-config.js';
+import { planReboot, type Plan, type PlanInput } from './plan/plan.js';
+import type { SystemRoot } from './system-root.js';
+import { readSystemFacts } from './system/facts.js';
+import { inspectInitrd, inspectKernel, type FileFacts } from './system/inspect.js';
+import type { Programs } from './system/programs.js';
+import { resolveConfiguredTarget, type BootTarget } from './target/boot-target.js';
+
+/** The plan and everything it was decided from: what `status` shows and the hook acts on. */
+export interface Assessment extends PlanInput {
+  readonly plan: Plan;
+}
+
+function inspectUnlessUnresolved(
+  target: BootTarget,
+  subject: 'kernel' | 'initrd',
+  systemPath: string,
+  inspect: (path: string) => FileFacts,
+): FileFacts {
+  // An unresolved path may still hold absolute links that would lead out of --root; its problem is already known.
+  const unresolved = target.problems.find((problem) => problem.subject === subject);
+  return unresolved ? { path: systemPath, problem: unresolved.message } : inspect(systemPath);
+}
+
+/** read config -> resolve the boot target -> plan. Reads the system; changes nothing. */
+export function assess(root: SystemRoot, programs: Programs): Assessment {
+  const reading = readConfig(root);
+  const target = resolveConfiguredTarget(root, reading.config);
+  const input: PlanInput = {
+    reading,
+    target,
+    kernelFile: inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p)),
+    initrdFiles: target.initrds.value.map((initrd) => inspectUnlessUnresolved(target, 'initrd', initrd, (p) => inspectInitrd(root, p))),
+    system: readSystemFacts(root, programs),
+  };
+  return { ...input, plan: planReboot(input) };
+}
+
+/** The plan for loading a kernel now, by hand: what is loaded already gets replaced. */
+export function planFreshLoad(assessment: Assessment): Plan {
+  return planReboot({ ...assessment, system: { ...assessment.system, kernelLoaded: false } });
+}

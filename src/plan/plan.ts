@@ -1,0 +1,114 @@
+import path from 'node:path';
+import { formatDiagnostic, type ConfigReading } from '../config/config.js';
+import type { FileFacts } from '../system/inspect.js';
+import type { SystemFacts } from '../system/facts.js';
+import type { BootTarget, TargetProblem } from '../target/boot-target.js';
+
+/** Everything a plan is decided from; gathered by the pipeline, so planning itself does no I/O. */
+export interface PlanInput {
+  readonly reading: ConfigReading;
+  readonly target: BootTarget;
+  readonly kernelFile: FileFacts;
+  readonly initrdFiles: readonly FileFacts[];
+  readonly system: SystemFacts;
+}
+
+export interface LoadSpec {
+  readonly kernel: string;
+  readonly initrds: readonly string[];
+  readonly cmdline: string;
+  /** kexec_file_load (kexec -s): the only call a locked-down kernel accepts, and it checks signatures. */
+  readonly fileSyscall: boolean;
+}
+
+export type ColdReason =
+  | 'cold-requested'
+  | 'config-invalid'
+  | 'disabled'
+  | 'kexec-unsupported'
+  | 'kexec-missing'
+  | 'kernel-unusable'
+  | 'initrd-unusable'
+  | 'cmdline-unavailable';
+
+export type Plan =
+  | { readonly action: 'kexec'; readonly reason: 'configured'; readonly why: string; readonly load: LoadSpec; readonly warnings: readonly string[] }
+  | { readonly action: 'kexec'; readonly reason: 'already-loaded'; readonly why: string; readonly warnings: readonly string[] }
+  | { readonly action: 'cold'; readonly reason: ColdReason; readonly why: string; readonly warnings: readonly string[] };
+
+/** The version a Debian kernel or initrd file name carries: vmlinuz-6.1.0-9-amd64 -> 6.1.0-9-amd64. */
+export function versionInFileName(filePath: string): string | undefined {
+  return path.basename(filePath).match(/^(?:vmlinuz|vmlinux|bzImage|initrd\.img|initrd|initramfs)-(.+?)(?:\.img)?$/)?.[1];
+}
+
+function initrdVersionWarnings(kernel: string, initrds: readonly string[]): string[] {
+  const kernelVersion = versionInFileName(kernel);
+  if (kernelVersion === undefined) return [];
+  return initrds
+    .filter((initrd) => {
+      const initrdVersion = versionInFileName(initrd);
+      return initrdVersion !== undefined && initrdVersion !== kernelVersion;
+    })
+    .map((initrd) => `${initrd} does not match kernel version ${kernelVersion}`);
+}
+
+const TARGET_PROBLEM_REASON: Record<TargetProblem['subject'], ColdReason> = {
+  kernel: 'kernel-unusable',
+  initrd: 'initrd-unusable',
+  cmdline: 'cmdline-unavailable',
+};
+
+const cold = (reason: ColdReason, why: string, warnings: readonly string[] = []): Plan => ({
+  action: 'cold',
+  reason,
+  why,
+  warnings,
+});
+
+/**
+ * Decides what the next reboot does. The order is the order of authority: an
+ * explicit coldreboot beats everything; a kernel loaded by hand is what
+ * systemd and our final hook will start whatever the configuration says
+ * (as with Debian's kexec-load, a manual load wins); then the configuration;
+ * then whether the machine and the files allow a kexec at all.
+ */
+export function planReboot(input: PlanInput): Plan {
+  const { reading, target, system } = input;
+  const warnings = reading.warnings.map(formatDiagnostic);
+
+  if (system.coldRequested) return cold('cold-requested', 'coldreboot asked for a firmware restart', warnings);
+  if (system.kernelLoaded) {
+    return {
+      action: 'kexec',
+      reason: 'already-loaded',
+      why: 'a kernel is already loaded (kexec -l by hand); it is what will boot. Run "kexec-reboot unload" or "coldreboot" to prevent that',
+      warnings,
+    };
+  }
+  const firstError = reading.errors[0];
+  if (firstError) return cold('config-invalid', `the configuration cannot be used: ${formatDiagnostic(firstError)}`, warnings);
+  if (!reading.config.loadKexec.value) {
+    return cold('disabled', `LOAD_KEXEC is false (${reading.config.loadKexec.origin})`, warnings);
+  }
+  if (!system.kexecSupported) return cold('kexec-unsupported', 'the running kernel does not support kexec (no /sys/kernel/kexec_loaded)', warnings);
+  if (!system.kexecProgram) return cold('kexec-missing', 'the kexec program is missing (install kexec-tools)', warnings);
+
+  const targetProblem = target.problems[0];
+  if (targetProblem) return cold(TARGET_PROBLEM_REASON[targetProblem.subject], targetProblem.message, warnings);
+  if (input.kernelFile.problem) return cold('kernel-unusable', input.kernelFile.problem, warnings);
+  const badInitrd = input.initrdFiles.find((file) => file.problem);
+  if (badInitrd?.problem) return cold('initrd-unusable', badInitrd.problem, warnings);
+
+  return {
+    action: 'kexec',
+    reason: 'configured',
+    why: `LOAD_KEXEC is true (${reading.config.loadKexec.origin})`,
+    load: {
+      kernel: target.kernel.value,
+      initrds: target.initrds.value,
+      cmdline: target.cmdline.value,
+      fileSyscall: system.lockdown !== 'none',
+    },
+    warnings: [...warnings, ...initrdVersionWarnings(target.kernel.value, target.initrds.value)],
+  };
+}

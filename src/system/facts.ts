@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import type { SystemRoot } from '../system-root.js';
+import { COLD_FLAG, KEXEC_LOADED, LOCKDOWN } from './paths.js';
+import { isExecutable, type Programs } from './programs.js';
+
+/** Kernel lockdown (Secure Boot): under it only signed images load, through kexec_file_load. */
+export type Lockdown = 'none' | 'integrity' | 'confidentiality';
+
+export interface SystemFacts {
+  /** The running kernel was built with kexec (it then has /sys/kernel/kexec_loaded). */
+  readonly kexecSupported: boolean;
+  /** A kernel is loaded now and a kexec would start it. */
+  readonly kernelLoaded: boolean;
+  /** coldreboot asked for a firmware restart of this boot. */
+  readonly coldRequested: boolean;
+  /** The kexec program, or undefined when it cannot be run. */
+  readonly kexecProgram: string | undefined;
+  readonly lockdown: Lockdown;
+}
+
+function readSmallFile(hostPath: string): string | undefined {
+  try {
+    return fs.readFileSync(hostPath, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** /sys/kernel/kexec_loaded holds "1" while a kernel is loaded. */
+export function isKernelLoaded(root: SystemRoot): boolean {
+  return readSmallFile(root.path(KEXEC_LOADED))?.trim() === '1';
+}
+
+/** The lockdown file lists the modes and brackets the active one: "none [integrity] confidentiality". */
+export function parseLockdown(text: string | undefined): Lockdown {
+  const active = text?.match(/\[(\w+)\]/)?.[1];
+  return active === 'integrity' || active === 'confidentiality' ? active : 'none';
+}
+
+export function readSystemFacts(root: SystemRoot, programs: Programs): SystemFacts {
+  return {
+    kexecSupported: fs.existsSync(root.path(KEXEC_LOADED)),
+    kernelLoaded: isKernelLoaded(root),
+    coldRequested: fs.existsSync(root.path(COLD_FLAG)),
+    kexecProgram: isExecutable(programs.kexec) ? programs.kexec : undefined,
+    lockdown: parseLockdown(readSmallFile(root.path(LOCKDOWN))),
+  };
+}

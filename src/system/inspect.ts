@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import type { SystemRoot } from '../system-root.js';
+
+/** What the planner needs to know about a kernel or initrd file. */
+export interface FileFacts {
+  readonly path: string;
+  /** Why the file cannot be used, or undefined when it can. */
+  readonly problem?: string;
+}
+
+/** The Linux x86 boot protocol puts "HdrS" at offset 0x202 of a bzImage. */
+const BZIMAGE_MAGIC_OFFSET = 0x202;
+const BZIMAGE_MAGIC = 'HdrS';
+
+function describeOpenError(systemPath: string, error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return `${systemPath} does not exist`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${systemPath} is not readable`;
+    case 'ELOOP':
+      return `${systemPath}: too many levels of symbolic links`;
+    default:
+      return `${systemPath}: ${error.message}`;
+  }
+}
+
+/**
+ * Opens a file for reading without blocking on FIFOs and without trusting its
+ * type: only regular files are kernels or initrds.
+ */
+function openRegularFile(root: SystemRoot, systemPath: string): { fd: number } | { problem: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(root.path(systemPath), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    return { problem: describeOpenError(systemPath, error as NodeJS.ErrnoException) };
+  }
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    return { problem: `${systemPath} is not a regular file` };
+  }
+  return { fd };
+}
+
+export function inspectInitrd(root: SystemRoot, systemPath: string): FileFacts {
+  const opened = openRegularFile(root, systemPath);
+  if ('problem' in opened) return { path: systemPath, problem: opened.problem };
+  const size = fs.fstatSync(opened.fd).size;
+  fs.closeSync(opened.fd);
+  return size === 0 ? { path: systemPath, problem: `${systemPath} is empty` } : { path: systemPath };
+}
+
+export function inspectKernel(root: SystemRoot, systemPath: string): FileFacts {
+  const opened = openRegularFile(root, systemPath);
+  if ('problem' in opened) return { path: systemPath, problem: opened.problem };
+  const magic = Buffer.alloc(BZIMAGE_MAGIC.length);
+  const bytesRead = fs.readSync(opened.fd, magic, 0, magic.length, BZIMAGE_MAGIC_OFFSET);
+  fs.closeSync(opened.fd);
+  if (bytesRead !== magic.length || magic.toString('latin1') !== BZIMAGE_MAGIC) {
+    return { path: systemPath, problem: `${systemPath} is not a Linux kernel image (no bzImage header)` };
+  }
+  return { path: systemPath };
+}

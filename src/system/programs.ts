@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+
+/** The external programs the tool runs; tests replace them with recording fakes. */
+export interface Programs {
+  readonly kexec: string;
+  readonly reboot: string;
+  readonly systemctl: string;
+}
+
+function firstExisting(candidates: readonly string[]): string {
+  return candidates.find((candidate) => fs.existsSync(candidate)) ?? candidates[0]!;
+}
+
+export function programsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Programs {
+  return {
+    // Bookworm systems that were never usr-merged only have /sbin/kexec.
+    kexec: env.KEXEC_REBOOT_KEXEC || firstExisting(['/usr/sbin/kexec', '/sbin/kexec']),
+    reboot: env.KEXEC_REBOOT_REBOOT || firstExisting(['/usr/sbin/reboot', '/sbin/reboot']),
+    systemctl: env.KEXEC_REBOOT_SYSTEMCTL || '/usr/bin/systemctl',
+  };
+}
+
+export function isExecutable(program: string): boolean {
+  try {
+    fs.accessSync(program, fs.constants.X_OK);
+    return fs.statSync(program).isFile();
+  } catch {
+    return false;
+  }
+}
