@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { createKexecRunner, explainLoadFailure } from '../../src/act/kexec-runner.js';
+import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+
+let fake: FakeRoot;
+afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
+
+const spec = { kernel: '/boot/vmlinuz-6.1.0-9-amd64', initrds: ['/boot/initrd.img-6.1.0-9-amd64'], cmdline: 'root=/dev/vda ro', fileSyscall: false };
+const runnerFor = (f: FakeRoot, callTimeoutMs = 5_000) => createKexecRunner({ root: f.root, kexec: f.programs.kexec, callTimeoutMs });
+
+describe('createKexecRunner', () => {
+  it('loads with the exact argv and checks the kernel took it', async () => {
+    fake = makeFakeRoot();
+    const outcome = await runnerFor(fake).load(spec);
+    expect(outcome).toEqual({ ok: true, detail: 'loaded /boot/vmlinuz-6.1.0-9-amd64' });
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([
+      ['-l', `${fake.dir}/boot/vmlinuz-6.1.0-9-amd64`, `--initrd=${fake.dir}/boot/initrd.img-6.1.0-9-amd64`, '--append=root=/dev/vda ro'],
+    ]);
+  });
+
+  it('does not believe a kexec that says it loaded when nothing is loaded', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('lie');
+    expect(await runnerFor(fake).load(spec)).toMatchObject({ ok: false, detail: expect.stringMatching(/says no kernel is loaded/) });
+  });
+
+  it('reports a refused image with kexec\'s own words', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('fail');
+    expect(await runnerFor(fake).load(spec)).toEqual({ ok: false, detail: 'kexec failed: kexec_load failed: Invalid argument' });
+  });
+
+  it('explains a signature refusal under lockdown', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('eperm');
+    const outcome = await runnerFor(fake).load({ ...spec, fileSyscall: true });
+    expect(outcome.detail).toMatch(/Secure Boot lockdown/);
+    expect(fake.invocations('kexec')[0]!.argv[0]).toBe('-s');
+  });
+
+  it('gives up on a hanging kexec within its limit and unloads whatever it may have left', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('hang');
+    const outcome = await runnerFor(fake, 500).load(spec);
+    expect(outcome).toEqual({ ok: false, detail: 'kexec -l did not finish in time' });
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l', '-u']);
+  }, 4_000);
+
+  it('respects the overall deadline over the per-call limit', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('hang');
+    const runner = createKexecRunner({ root: fake.root, kexec: fake.programs.kexec, callTimeoutMs: 60_000, deadline: Date.now() + 300 });
+    expect(await runner.load(spec)).toMatchObject({ ok: false });
+  }, 4_000);
+
+  it('reports a kexec program that cannot be run', async () => {
+    fake = makeFakeRoot();
+    const runner = createKexecRunner({ root: fake.root, kexec: `${fake.dir}/no/such/kexec`, callTimeoutMs: 1_000 });
+    expect((await runner.load(spec)).detail).toMatch(/^cannot run .*no\/such\/kexec/);
+  });
+
+  it('combines several initrds into one file in order, and removes it afterwards', async () => {
+    fake = makeFakeRoot();
+    fake.write('/boot/amd-ucode.img', 'MICROCODE|');
+    const runner = runnerFor(fake);
+    const multi = { ...spec, initrds: ['/boot/amd-ucode.img', '/boot/initrd.img-6.1.0-9-amd64'] };
+    expect(runner.loadArgv(multi)[2]).toBe(`--initrd=${fake.dir}/run/kexec-reboot/initrd.img`);
+    // Capture the combined file as kexec sees it by making the fake copy it.
+    const kexecScript = fs.readFileSync(fake.programs.kexec, 'utf8');
+    fs.writeFileSync(fake.programs.kexec, kexecScript.replace('#!/bin/sh\n', `#!/bin/sh\ncp "$(echo "$3" | cut -d= -f2-)" '${fake.dir}/fake/seen-initrd'\n`));
+    expect((await runner.load(multi)).ok).toBe(true);
+    expect(fake.read('/fake/seen-initrd')).toBe('MICROCODE|initramfs');
+    expect(fake.exists('/run/kexec-reboot/initrd.img')).toBe(false);
+  });
+
+  it('unloads and checks the kernel let go', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(await runnerFor(fake).unload()).toEqual({ ok: true, detail: 'unloaded' });
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
+  });
+});
+
+describe('explainLoadFailure', () => {
+  it('says what a permission refusal means without lockdown', () => {
+    expect(explainLoadFailure('kexec_load failed: Operation not permitted', false)).toMatch(/run as root/);
+  });
+});

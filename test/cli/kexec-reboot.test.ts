@@ -1,0 +1,198 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
+
+/** The CLI as shipped: the bundle `npm run build` makes. */
+const CLI = new URL('../../dist/kexec-reboot.mjs', import.meta.url).pathname;
+const COLDREBOOT = new URL('../../dist/coldreboot.mjs', import.meta.url).pathname;
+
+beforeAll(() => {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+});
+
+let fake: FakeRoot;
+afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
+
+function run(program: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [program, '--root', fake.dir, ...args], {
+    env: { PATH: process.env.PATH, ...fake.env },
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+const kexecReboot = (...args: string[]) => run(CLI, ...args);
+const statusJson = () => JSON.parse(kexecReboot('status', '--json').stdout);
+
+describe('kexec-reboot status', () => {
+  it('shows the plan with kernel, initrd and command line, and where each came from', () => {
+    fake = makeFakeRoot();
+    const { code, stdout } = kexecReboot('status');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Next reboot: kexec');
+    expect(stdout).toContain(`/boot/vmlinuz-${KERNEL_VERSION}`);
+    expect(stdout).toContain('from KERNEL_IMAGE=/vmlinuz (default)');
+    expect(stdout).toContain('root=UUID=0b1c ro quiet');
+    expect(stdout.split('\n').length).toBeLessThan(24);
+  });
+
+  it('gives the plan and the exact kexec argv as JSON', () => {
+    fake = makeFakeRoot();
+    expect(statusJson()).toMatchObject({
+      nextReboot: 'kexec',
+      reason: 'configured',
+      kernel: { path: `/boot/vmlinuz-${KERNEL_VERSION}`, origin: 'KERNEL_IMAGE=/vmlinuz (default)' },
+      initrds: { paths: [`/boot/initrd.img-${KERNEL_VERSION}`] },
+      cmdline: { value: 'root=UUID=0b1c ro quiet' },
+      kexecArgv: [
+        fake.programs.kexec,
+        '-l',
+        `${fake.dir}/boot/vmlinuz-${KERNEL_VERSION}`,
+        `--initrd=${fake.dir}/boot/initrd.img-${KERNEL_VERSION}`,
+        '--append=root=UUID=0b1c ro quiet',
+      ],
+    });
+  });
+
+  const cases: [string, (f: FakeRoot) => void, string, RegExp][] = [
+    ['LOAD_KEXEC=false', (f) => f.write('/etc/default/kexec', 'LOAD_KEXEC=false\n'), 'disabled', /LOAD_KEXEC is false \(\/etc\/default\/kexec:1\)/],
+    ['a kexec.d snippet disables it', (f) => f.write('/etc/default/kexec.d/50-off', 'LOAD_KEXEC=no\n'), 'disabled', /kexec\.d\/50-off:1/],
+    ['the kernel is missing', (f) => f.remove(`/boot/vmlinuz-${KERNEL_VERSION}`), 'kernel-unusable', /does not exist/],
+    ['the kernel is not a bzImage', (f) => f.write(`/boot/vmlinuz-${KERNEL_VERSION}`, 'garbage'), 'kernel-unusable', /bzImage/],
+    ['the initrd is missing', (f) => f.remove(`/boot/initrd.img-${KERNEL_VERSION}`), 'initrd-unusable', /does not exist/],
+    ['kexec is missing', (f) => fs.rmSync(f.programs.kexec), 'kexec-missing', /kexec-tools/],
+    ['the kernel has no kexec', (f) => f.remove('/sys/kernel/kexec_loaded'), 'kexec-unsupported', /does not support kexec/],
+    ['coldreboot ran', (f) => f.write('/run/kexec-reboot/coldreboot', ''), 'cold-requested', /coldreboot/],
+    ['a line is not in the supported subset', (f) => f.write('/etc/default/kexec', 'LOAD_KEXEC=true\nAPPEND=$(uname -r)\n'), 'config-invalid', /\/etc\/default\/kexec:2/],
+  ];
+  it.each(cases)('plans a firmware reboot when %s', (_, setUp, reason, why) => {
+    fake = makeFakeRoot();
+    setUp(fake);
+    const status = statusJson();
+    expect(status).toMatchObject({ nextReboot: 'cold', reason, kexecArgv: null });
+    expect(status.why).toMatch(why);
+  });
+
+  it('keeps a kernel loaded by hand', () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(statusJson()).toMatchObject({ nextReboot: 'kexec', reason: 'already-loaded' });
+  });
+
+  it('never executes what the configuration only names', () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', `APPEND="$(touch ${fake.dir}/pwned)"\nKERNEL_IMAGE=\`touch ${fake.dir}/pwned\`\n`);
+    expect(statusJson().nextReboot).toBe('cold');
+    expect(fake.exists('/pwned')).toBe(false);
+  });
+});
+
+describe('kexec-reboot load', () => {
+  it('--dry-run prints the exact command and runs nothing', () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'APPEND="$(cat /proc/cmdline) panic=10"\n');
+    const { code, stdout } = kexecReboot('load', '--dry-run');
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `${fake.programs.kexec} -l ${fake.dir}/boot/vmlinuz-${KERNEL_VERSION} --initrd=${fake.dir}/boot/initrd.img-${KERNEL_VERSION} '--append=root=UUID=0b1c ro quiet panic=10'\n`,
+    );
+    expect(fake.invocations('kexec')).toEqual([]);
+  });
+
+  it('passes hostile values from the configuration as exact, single arguments', () => {
+    fake = makeFakeRoot();
+    const hostile = `a'b "c" $(id) \`id\`; reboot | cat`;
+    fake.write(`/boot/my kernel;$(id)`, fs.readFileSync(`${fake.dir}/boot/vmlinuz-${KERNEL_VERSION}`));
+    fake.write('/etc/default/kexec', `KERNEL_IMAGE='/boot/my kernel;$(id)'\nINITRD=\nAPPEND='${hostile.replace(/'/g, `'\\''`)}'\n`);
+    expect(kexecReboot('load').code).toBe(0);
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-l', `${fake.dir}/boot/my kernel;$(id)`, `--append=a'b "c" $(id) \`id\`; reboot | cat`]]);
+  });
+
+  it('loads, replacing a kernel loaded before', () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    const { code, stdout } = kexecReboot('load');
+    expect(code).toBe(0);
+    expect(stdout).toBe(`loaded /boot/vmlinuz-${KERNEL_VERSION}\n`);
+  });
+
+  it('fails with the reason and no stack trace when kexec refuses the image', () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('fail');
+    const { code, stderr } = kexecReboot('load');
+    expect(code).toBe(1);
+    expect(stderr).toBe('kexec-reboot: kexec failed: kexec_load failed: Invalid argument\n');
+  });
+
+  it('refuses when the plan is a firmware reboot', () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'LOAD_KEXEC=0\n');
+    const { code, stderr } = kexecReboot('load');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^kexec-reboot: nothing to load: LOAD_KEXEC is false/);
+  });
+});
+
+describe('kexec-reboot config and check', () => {
+  it('shows each effective value with the file and line it came from', () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', '# comment\nKERNEL_IMAGE="/boot/vmlinuz-x"\n');
+    fake.write('/etc/default/kexec.d/10-append', 'APPEND="quiet"\n');
+    const json = JSON.parse(kexecReboot('config', '--json').stdout);
+    expect(json.values).toMatchObject({
+      KERNEL_IMAGE: { value: '/boot/vmlinuz-x', origin: '/etc/default/kexec:2' },
+      APPEND: { value: 'quiet', origin: '/etc/default/kexec.d/10-append:1' },
+      LOAD_KEXEC: { value: true, origin: 'default' },
+    });
+    expect(kexecReboot('config').stdout).toContain("KERNEL_IMAGE=/boot/vmlinuz-x  # /etc/default/kexec:2");
+  });
+
+  it('check passes on a usable configuration', () => {
+    fake = makeFakeRoot();
+    expect(kexecReboot('check')).toMatchObject({ code: 0, stdout: 'configuration OK\n' });
+  });
+
+  it('check lists file:line errors and fails', () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'LOAD_KEXEC=maybe\n');
+    const { code, stderr } = kexecReboot('check');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^\/etc\/default\/kexec:1: /m);
+  });
+
+  it('check fails when the kernel it names is unusable', () => {
+    fake = makeFakeRoot();
+    fake.remove(`/boot/vmlinuz-${KERNEL_VERSION}`);
+    expect(kexecReboot('check')).toMatchObject({ code: 1, stderr: expect.stringMatching(/does not exist/) });
+  });
+
+  it('answers a usage error with exit code 2', () => {
+    fake = makeFakeRoot();
+    expect(kexecReboot('frobnicate').code).toBe(2);
+    expect(kexecReboot('hook', '--verb', 'explode').code).toBe(2);
+  });
+});
+
+describe('kexec-reboot hook', () => {
+  it('loads on a reboot and exits 0 even when it cannot', () => {
+    fake = makeFakeRoot();
+    expect(kexecReboot('hook', '--verb', 'reboot')).toMatchObject({ code: 0 });
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('1');
+    fake.remove(`/boot/vmlinuz-${KERNEL_VERSION}`);
+    fake.write('/sys/kernel/kexec_loaded', '0\n');
+    const { code, stderr } = kexecReboot('hook', '--verb', 'reboot');
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^kexec-reboot: reboot: firmware reboot: .* does not exist\n$/);
+  });
+});
+
+describe('coldreboot', () => {
+  it('unloads a kernel loaded by hand and reboots with auto-kexec off, passing options on', () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(run(COLDREBOOT, '-f').code).toBe(0);
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
+    expect(fake.invocations('reboot')).toEqual([{ argv: ['-f'], skipAutoKexec: '1', coldFlag: true, kernelLoaded: '0' }]);
+    expect(statusJson()).toMatchObject({ nextReboot: 'cold', reason: 'cold-requested' });
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { ConfigReading, KexecConfig } from '../../src/config/config.js';
+import { planReboot, versionInFileName, type PlanInput } from '../../src/plan/plan.js';
+import type { SystemFacts } from '../../src/system/facts.js';
+
+const config: KexecConfig = {
+  loadKexec: { value: true, origin: 'default' },
+  kernelImage: { value: '/vmlinuz', origin: 'default' },
+  initrd: { value: '/initrd.img', origin: 'default' },
+  append: { value: '', origin: 'default' },
+  useGrubConfig: { value: false, origin: 'default' },
+};
+const reading: ConfigReading = { config, files: ['/etc/default/kexec'], errors: [], warnings: [] };
+const system: SystemFacts = { kexecSupported: true, kernelLoaded: false, coldRequested: false, kexecProgram: '/usr/sbin/kexec', lockdown: 'none' };
+
+function input(overrides: { reading?: Partial<ConfigReading>; system?: Partial<SystemFacts>; rest?: Partial<PlanInput> } = {}): PlanInput {
+  return {
+    reading: { ...reading, ...overrides.reading },
+    target: {
+      kernel: { value: '/boot/vmlinuz-6.1.0-9-amd64', origin: 'KERNEL_IMAGE=/vmlinuz (default)' },
+      initrds: { value: ['/boot/initrd.img-6.1.0-9-amd64'], origin: 'INITRD=/initrd.img (default)' },
+      cmdline: { value: 'root=/dev/vda ro', origin: 'running' },
+      problems: [],
+    },
+    kernelFile: { path: '/boot/vmlinuz-6.1.0-9-amd64' },
+    initrdFiles: [{ path: '/boot/initrd.img-6.1.0-9-amd64' }],
+    system: { ...system, ...overrides.system },
+    ...overrides.rest,
+  };
+}
+
+describe('planReboot', () => {
+  it('loads the configured kernel when everything is in order', () => {
+    const plan = planReboot(input());
+    expect(plan).toMatchObject({
+      action: 'kexec',
+      reason: 'configured',
+      load: { kernel: '/boot/vmlinuz-6.1.0-9-amd64', initrds: ['/boot/initrd.img-6.1.0-9-amd64'], cmdline: 'root=/dev/vda ro', fileSyscall: false },
+    });
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('uses the file-based syscall under lockdown', () => {
+    for (const lockdown of ['integrity', 'confidentiality'] as const) {
+      expect(planReboot(input({ system: { lockdown } }))).toMatchObject({ action: 'kexec', load: { fileSyscall: true } });
+    }
+  });
+
+  const coldCases: [string, Parameters<typeof input>[0], string, RegExp][] = [
+    ['coldreboot was asked for', { system: { coldRequested: true, kernelLoaded: true } }, 'cold-requested', /coldreboot/],
+    ['the configuration has an error', { reading: { errors: [{ file: '/etc/default/kexec', line: 3, message: 'unterminated quote' }] } }, 'config-invalid', /\/etc\/default\/kexec:3: unterminated quote/],
+    ['LOAD_KEXEC is false', { reading: { config: { ...config, loadKexec: { value: false, origin: '/etc/default/kexec:1' } } } }, 'disabled', /LOAD_KEXEC is false \(\/etc\/default\/kexec:1\)/],
+    ['the kernel lacks kexec', { system: { kexecSupported: false } }, 'kexec-unsupported', /does not support kexec/],
+    ['kexec is not installed', { system: { kexecProgram: undefined } }, 'kexec-missing', /kexec-tools/],
+    ['the kernel link is dangling', { rest: { target: { ...input().target, problems: [{ subject: 'kernel', message: '/boot/vmlinuz-6.1.0-9-amd64 does not exist' }] } } }, 'kernel-unusable', /does not exist/],
+    ['the initrd link is dangling', { rest: { target: { ...input().target, problems: [{ subject: 'initrd', message: '/initrd.img does not exist' }] } } }, 'initrd-unusable', /initrd.img does not exist/],
+    ['/proc/cmdline is unreadable', { rest: { target: { ...input().target, problems: [{ subject: 'cmdline', message: 'cannot read /proc/cmdline' }] } } }, 'cmdline-unavailable', /proc\/cmdline/],
+    ['the kernel is not a bzImage', { rest: { kernelFile: { path: '/boot/vmlinuz', problem: '/boot/vmlinuz is not a Linux kernel image (no bzImage header)' } } }, 'kernel-unusable', /bzImage/],
+    ['the initrd is unreadable', { rest: { initrdFiles: [{ path: '/boot/initrd.img', problem: '/boot/initrd.img is not readable' }] } }, 'initrd-unusable', /not readable/],
+  ];
+  it.each(coldCases)('reboots through firmware when %s', (_, overrides, reason, why) => {
+    const plan = planReboot(input(overrides));
+    expect(plan.action).toBe('cold');
+    expect(plan.reason).toBe(reason);
+    expect(plan.why).toMatch(why);
+  });
+
+  it('keeps a kernel loaded by hand, whatever the configuration says, and says how to undo it', () => {
+    const plan = planReboot(input({ system: { kernelLoaded: true }, reading: { config: { ...config, loadKexec: { value: false, origin: 'x:1' } } } }));
+    expect(plan).toMatchObject({ action: 'kexec', reason: 'already-loaded' });
+    expect(plan.why).toMatch(/coldreboot/);
+  });
+
+  it('passes configuration warnings on', () => {
+    const plan = planReboot(input({ reading: { warnings: [{ file: '/etc/default/kexec', line: 7, message: 'unknown key FOO' }] } }));
+    expect(plan.warnings).toEqual(['/etc/default/kexec:7: unknown key FOO']);
+  });
+
+  it('warns when the initrd was made for another kernel version', () => {
+    const mismatched = input();
+    const plan = planReboot({
+      ...mismatched,
+      target: { ...mismatched.target, initrds: { value: ['/boot/initrd.img-6.1.0-10-amd64'], origin: 'INITRD' } },
+    });
+    expect(plan.action).toBe('kexec');
+    expect(plan.warnings).toEqual(['/boot/initrd.img-6.1.0-10-amd64 does not match kernel version 6.1.0-9-amd64']);
+  });
+});
+
+describe('versionInFileName', () => {
+  it.each([
+    ['/boot/vmlinuz-6.12.38+deb13-amd64', '6.12.38+deb13-amd64'],
+    ['/boot/initrd.img-6.1.0-9-amd64', '6.1.0-9-amd64'],
+    ['/boot/initramfs-6.1.0-9-amd64.img', '6.1.0-9-amd64'],
+    ['/boot/amd-ucode.img', undefined],
+    ['/vmlinuz', undefined],
+  ])('%s -> %s', (file, version) => expect(versionInFileName(file)).toBe(version));
+});

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { systemRoot, type SystemRoot } from '../../src/system-root.js';
+import type { Programs } from '../../src/system/programs.js';
+
+/** How the fake kexec behaves on `-l`: load, fail like a refused image, hang, or claim success without loading. */
+export type FakeKexecMode = 'ok' | 'fail' | 'eperm' | 'hang' | 'lie';
+
+/** One run of a fake program: its argv, and what it saw of the system at the time. */
+export interface Invocation {
+  readonly argv: string[];
+  readonly skipAutoKexec: string;
+  readonly coldFlag: boolean;
+  readonly kernelLoaded: string;
+}
+
+export interface FakeRoot {
+  readonly dir: string;
+  readonly root: SystemRoot;
+  readonly programs: Programs;
+  /** The environment that points the CLI at the fake programs. */
+  readonly env: NodeJS.ProcessEnv;
+  write(systemPath: string, content: string | Uint8Array): void;
+  link(systemPath: string, target: string): void;
+  remove(systemPath: string): void;
+  read(systemPath: string): string;
+  exists(systemPath: string): boolean;
+  setKexecMode(mode: FakeKexecMode): void;
+  invocations(program: 'kexec' | 'reboot'): Invocation[];
+}
+
+export const KERNEL_VERSION = '6.1.0-9-amd64';
+
+/** The smallest file our bzImage check accepts: the boot protocol's "HdrS" at 0x202. */
+export function bzImage(marker = ''): Buffer {
+  const image = Buffer.alloc(1024);
+  image.write('HdrS', 0x202, 'latin1');
+  image.write(marker, 0x300, 'latin1');
+  return image;
+}
+
+/**
+ * A fake program in sh: appends its argv (NUL-separated, then a record
+ * separator) and what it saw to a log, and for kexec changes kexec_loaded
+ * the way the kernel would.
+ */
+function fakeProgram(dir: string, name: string): string {
+  const log = path.join(dir, 'fake', `${name}.log`);
+  const loaded = path.join(dir, 'sys/kernel/kexec_loaded');
+  const mode = path.join(dir, 'fake/kexec-mode');
+  const kexecBehaviour = `
+case "$1" in
+  -u) echo 0 > '${loaded}' ;;
+  *)
+    mode=$(cat '${mode}' 2>/dev/null || echo ok)
+    case "$mode" in
+      ok) echo 1 > '${loaded}' ;;
+      fail) echo 'kexec_load failed: Invalid argument' >&2; exit 1 ;;
+      eperm) echo 'kexec_file_load failed: Operation not permitted' >&2; exit 255 ;;
+      hang) exec sleep 600 ;;
+      lie) : ;;
+    esac ;;
+esac`;
+  const script = `#!/bin/sh
+{ printf '%s\\0' "$@"; printf '\\036'; printf '%s\\036' "\${SYSTEMCTL_SKIP_AUTO_KEXEC-unset}" "$(test -e '${dir}/run/kexec-reboot/coldreboot' && echo yes || echo no)" "$(cat '${loaded}' 2>/dev/null)"; printf '\\035'; } >> '${log}'
+${name === 'kexec' ? kexecBehaviour : ''}
+${name === 'systemctl' ? `cat '${path.join(dir, 'fake/list-jobs')}' 2>/dev/null` : ''}
+exit 0
+`;
+  const file = path.join(dir, 'fake', name);
+  fs.writeFileSync(file, script, { mode: 0o755 });
+  return file;
+}
+
+/**
+ * A system tree the CLI can be pointed at with --root: a Debian-like /boot
+ * with a kernel and initrd behind /vmlinuz and /initrd.img, a /proc/cmdline,
+ * a kexec-capable /sys, and fake kexec, reboot and systemctl programs.
+ */
+export function makeFakeRoot(): FakeRoot {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kexec-reboot-root-'));
+  fs.chmodSync(dir, 0o755);
+  const hostPath = (systemPath: string) => path.join(dir, systemPath);
+  const fakeRoot: FakeRoot = {
+    dir,
+    root: systemRoot(dir),
+    programs: { kexec: '', reboot: '', systemctl: '' },
+    env: {},
+    write(systemPath, content) {
+      fs.mkdirSync(path.dirname(hostPath(systemPath)), { recursive: true });
+      fs.writeFileSync(hostPath(systemPath), content);
+    },
+    link(systemPath, target) {
+      fs.mkdirSync(path.dirname(hostPath(systemPath)), { recursive: true });
+      fs.rmSync(hostPath(systemPath), { force: true });
+      fs.symlinkSync(target, hostPath(systemPath));
+    },
+    remove: (systemPath) => fs.rmSync(hostPath(systemPath), { force: true, recursive: true }),
+    read: (systemPath) => fs.readFileSync(hostPath(systemPath), 'utf8'),
+    exists: (systemPath) => fs.existsSync(hostPath(systemPath)),
+    setKexecMode: (mode) => fs.writeFileSync(path.join(dir, 'fake/kexec-mode'), mode),
+    invocations(program) {
+      const log = path.join(dir, 'fake', `${program}.log`);
+      if (!fs.existsSync(log)) return [];
+      return fs
+        .readFileSync(log, 'utf8')
+        .split('\x1d')
+        .filter(Boolean)
+        .map((record) => {
+          const [args = '', skipAutoKexec = '', coldFlag = '', kernelLoaded = ''] = record.split('\x1e');
+          return { argv: args.split('\0').slice(0, -1), skipAutoKexec, coldFlag: coldFlag === 'yes', kernelLoaded };
+        });
+    },
+  };
+  fs.mkdirSync(path.join(dir, 'fake'));
+  const programs: Programs = {
+    kexec: fakeProgram(dir, 'kexec'),
+    reboot: fakeProgram(dir, 'reboot'),
+    systemctl: fakeProgram(dir, 'systemctl'),
+  };
+  Object.assign(fakeRoot, {
+    programs,
+    env: { KEXEC_REBOOT_KEXEC: programs.kexec, KEXEC_REBOOT_REBOOT: programs.reboot, KEXEC_REBOOT_SYSTEMCTL: programs.systemctl },
+  });
+  fakeRoot.write('/proc/cmdline', `BOOT_IMAGE=/boot/vmlinuz-${KERNEL_VERSION} root=UUID=0b1c ro quiet\n`);
+  fakeRoot.write('/sys/kernel/kexec_loaded', '0\n');
+  fakeRoot.write(`/boot/vmlinuz-${KERNEL_VERSION}`, bzImage());
+  fakeRoot.write(`/boot/initrd.img-${KERNEL_VERSION}`, 'initramfs');
+  fakeRoot.link('/vmlinuz', `boot/vmlinuz-${KERNEL_VERSION}`);
+  fakeRoot.link('/initrd.img', `boot/initrd.img-${KERNEL_VERSION}`);
+  fakeRoot.write('/run/.keep', '');
+  fs.chmodSync(path.join(dir, 'run'), 0o755);
+  return fakeRoot;
+}

@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { inspectInitrd, inspectKernel } from '../../src/system/inspect.js';
+import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+
+let fake: FakeRoot;
+afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
+
+describe('inspectKernel', () => {
+  it('accepts a bzImage', () => {
+    fake = makeFakeRoot();
+    expect(inspectKernel(fake.root, '/boot/vmlinuz-6.1.0-9-amd64')).toEqual({ path: '/boot/vmlinuz-6.1.0-9-amd64' });
+  });
+
+  it.each([
+    ['a text file', (f: FakeRoot) => f.write('/boot/k', 'not a kernel'), /not a Linux kernel image/],
+    ['an empty file', (f: FakeRoot) => f.write('/boot/k', ''), /not a Linux kernel image/],
+    ['a directory', (f: FakeRoot) => fs.mkdirSync(`${f.dir}/boot/k`), /not a regular file/],
+    ['a FIFO, without blocking', (f: FakeRoot) => execFileSync('mkfifo', [`${f.dir}/boot/k`]), /not a regular file/],
+    ['a missing file', () => undefined, /does not exist/],
+  ])('rejects %s', (_, make, problem) => {
+    fake = makeFakeRoot();
+    make(fake);
+    expect(inspectKernel(fake.root, '/boot/k').problem).toMatch(problem);
+  });
+});
+
+describe('inspectInitrd', () => {
+  it('accepts a non-empty file and rejects an empty one', () => {
+    fake = makeFakeRoot();
+    expect(inspectInitrd(fake.root, '/boot/initrd.img-6.1.0-9-amd64').problem).toBeUndefined();
+    fake.write('/boot/empty', '');
+    expect(inspectInitrd(fake.root, '/boot/empty').problem).toBe('/boot/empty is empty');
+  });
+});
