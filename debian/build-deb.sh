@@ -1,0 +1,22 @@
+#!/bin/sh
+# npm run deb: bundle the programs, build the .deb, put it in build/.
+# esbuild is not in Debian, so dist/ is made here with node_modules
+# (installed with npm ci when missing) before dpkg-buildpackage, whose
+# debian/rules only packages it.
+set -eu
+cd "$(dirname "$0")/.."
+
+[ -x node_modules/.bin/esbuild ] || npm ci
+npm run build
+
+dpkg-buildpackage -us -uc -b
+
+# dpkg-buildpackage writes to the parent directory; move this build's
+# files to build/.
+version=$(dpkg-parsechangelog -S Version)
+mkdir -p build
+printf '*\n' >build/.gitignore
+for f in ../kexec-reboot_"$version"_*; do
+	mv -f "$f" build/
+done
+echo "$(pwd)/build/kexec-reboot_${version}_all.deb"
