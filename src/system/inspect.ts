@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
+import { untrustedBecause } from './trust.js';
 
 /** What the planner needs to know about a kernel or initrd file. */
 export interface FileFacts {
@@ -28,7 +29,7 @@ function describeOpenError(systemPath: string, error: NodeJS.ErrnoException): st
 
 /**
  * Opens a file for reading without blocking on FIFOs and without trusting its
- * type: only regular files are kernels or initrds.
+ * type: only regular files, owned and writable only by root, are kernels or initrds.
  */
 function openRegularFile(root: SystemRoot, systemPath: string): { fd: number } | { problem: string } {
   let fd: number;
@@ -37,9 +38,11 @@ function openRegularFile(root: SystemRoot, systemPath: string): { fd: number } |
   } catch (error) {
     return { problem: describeOpenError(systemPath, error as NodeJS.ErrnoException) };
   }
-  if (!fs.fstatSync(fd).isFile()) {
+  const stat = fs.fstatSync(fd);
+  const problem = stat.isFile() ? untrustedBecause(stat, systemPath) : `${systemPath} is not a regular file`;
+  if (problem) {
     fs.closeSync(fd);
-    return { problem: `${systemPath} is not a regular file` };
+    return { problem };
   }
   return { fd };
 }

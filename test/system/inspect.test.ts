@@ -19,6 +19,7 @@ describe('inspectKernel', () => {
     ['a directory', (f: FakeRoot) => fs.mkdirSync(`${f.dir}/boot/k`), /not a regular file/],
     ['a FIFO, without blocking', (f: FakeRoot) => execFileSync('mkfifo', [`${f.dir}/boot/k`]), /not a regular file/],
     ['a missing file', () => undefined, /does not exist/],
+    ['a kernel others may write', (f: FakeRoot) => (f.write('/boot/k', Buffer.alloc(1024)), fs.chmodSync(`${f.dir}/boot/k`, 0o666)), /writable by everyone/],
   ])('rejects %s', (_, make, problem) => {
     fake = makeFakeRoot();
     make(fake);
