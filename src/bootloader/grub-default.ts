@@ -1,0 +1,107 @@
+/**
+ * How GRUB picks the entry to boot from the `default` variable, following
+ * grub-core/normal/menu.c (GRUB 2.06, as in Debian 12):
+ *
+ * - get_entry_number(): the value is first read as a number with
+ *   grub_strtoul(val, 0, 0) (C rules: leading blanks skipped, 0x = hex, a
+ *   leading 0 = octal, anything after the digits ignored, so "1>2" reads as
+ *   1). Only when no digit can be read is it matched against each entry of
+ *   the menu in order, by title or by id (menuentry_eq), first match wins.
+ * - run_menu(): a result that is not a valid index (no match, negative, past
+ *   the end) falls back to entry 0.
+ * - menuentry_eq(): a `>` ends the part of the value that is compared, `>>`
+ *   stands for a literal `>`.
+ * - grub_menu_execute_entry(): when the chosen entry is a submenu, `default`
+ *   in the submenu is what follows the first unescaped `>` of the value (or
+ *   unset, i.e. entry 0, when nothing follows).
+ */
+
+/** The part of an entry that default matching looks at. */
+export interface MenuItemKey {
+  title: string | null;
+  id: string | null;
+}
+
+/** menuentry_eq(id, spec) from menu.c. */
+export function menuentryEq(id: string, spec: string): boolean {
+  let i = 0;
+  let s = 0;
+  for (;;) {
+    const sc = spec[s];
+    const ic = id[i];
+    if (sc === '>' && spec[s + 1] !== '>') return ic === undefined;
+    if (sc === '>') s++;
+    if (ic !== spec[s]) return false;
+    if (ic === undefined) return true;
+    i++;
+    s++;
+  }
+}
+
+/**
+ * grub_strtoul(val, 0, 0): the number at the start of `value`, or null when
+ * no digit can be read (GRUB_ERR_BAD_NUMBER) or it overflows.
+ */
+export function grubStrtoul(value: string): number | null {
+  let p = 0;
+  while (p < value.length && /\s/.test(value[p]!)) p++;
+  let base = 10;
+  if (value[p] === '0' && (value[p + 1] === 'x' || value[p + 1] === 'X')) {
+    base = 16;
+    p += 2;
+  } else if (value[p] === '0') {
+    base = 8;
+  }
+  let n = 0;
+  let digits = 0;
+  for (; p < value.length; p++) {
+    const d = parseInt(value[p]!, base);
+    if (Number.isNaN(d)) break;
+    n = n * base + d;
+    digits++;
+  }
+  if (digits === 0) return null;
+  if (n > 0xffffffff) return null; // GRUB_ERR_OUT_OF_RANGE: treated like "no entry"
+  return n;
+}
+
+export interface DefaultChoice {
+  /** Index into the menu. */
+  index: number;
+  /** How the value was read, for messages. */
+  how: 'number' | 'title' | 'id' | 'unset' | 'fallback';
+  /** What `default` becomes inside the chosen submenu (undefined: unset). */
+  inner: string | undefined;
+}
+
+/** What follows the first unescaped `>` (menu.c, grub_menu_execute_entry). */
+export function innerDefault(value: string): string | undefined {
+  for (let p = 0; p < value.length; p++) {
+    if (value[p] === '>' && value[p + 1] === '>') {
+      p++;
+      continue;
+    }
+    if (value[p] === '>') {
+      const rest = value.slice(p + 1);
+      return rest === '' ? undefined : rest;
+    }
+  }
+  return undefined;
+}
+
+/** Picks the index GRUB boots from `default` in a menu of `items`. */
+export function chooseDefault(items: readonly MenuItemKey[], value: string | undefined): DefaultChoice {
+  const inner = value === undefined ? undefined : innerDefault(value);
+  if (value === undefined) return { index: 0, how: 'unset', inner };
+  const number = grubStrtoul(value);
+  if (number !== null) {
+    if (number < items.length) return { index: number, how: 'number', inner };
+    return { index: 0, how: 'fallback', inner };
+  }
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.title !== null && menuentryEq(item.title, value)) return { index: i, how: 'title', inner };
+    if (item.id !== null && menuentryEq(item.id, value)) return { index: i, how: 'id', inner };
+  }
+  return { index: 0, how: 'fallback', inner };
+}

@@ -1,0 +1,188 @@
+/**
+ * findGrubEntry: the entry GRUB would boot next on this system, from
+ * /boot/grub/grub.cfg (or /boot/grub2/grub.cfg) and the grubenv next to it.
+ *
+ * The default is resolved as GRUB does it (see grub-config.ts and
+ * grub-default.ts): Debian's header sets `default` from grubenv's one-shot
+ * `next_entry` (grub-reboot) when it is set, else from GRUB_DEFAULT, which for
+ * GRUB_DEFAULT=saved is `${saved_entry}` (grub-set-default). Nothing is
+ * written: `next_entry` is left for GRUB to clear; the result says
+ * `viaNextEntry` so that the caller can decide.
+ *
+ * GRUB paths are relative to the filesystem GRUB's `root` is on. Rule for
+ * mapping them to system paths:
+ *  1. when the entry sets root with `search --fs-uuid --set=root UUID` and
+ *     /etc/fstab mounts `UUID=UUID` somewhere, the path is under that mount
+ *     point (so with a separate /boot, `/vmlinuz-6.1.0-9-amd64` is
+ *     /boot/vmlinuz-6.1.0-9-amd64);
+ *  2. otherwise the kernel is looked for at the path itself (root and /boot on
+ *     one filesystem: `/boot/vmlinuz-...`) and then under /boot (a separate
+ *     /boot: `/vmlinuz-...`); the first that exists decides for the initrds
+ *     too.
+ * The kernel and every initrd must exist, else the entry is unusable.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SystemRoot } from '../system-root.js';
+import { evaluateMenu, evaluateSubmenu, readDefault, type GrubHost, type MenuContext, type MenuItem } from './grub-config.js';
+import { readEntryFiles, type GrubEntryFiles } from './grub-entry.js';
+import { readGrubenv } from './grubenv.js';
+import { GrubScriptError, parseGrubScript, type Script } from './grub-script.js';
+import { mountPointOfUuid, readFstab } from './fstab.js';
+import type { BootEntry, EntryLookup } from './types.js';
+
+export const GRUB_CFG_PATHS = ['/boot/grub/grub.cfg', '/boot/grub2/grub.cfg'];
+
+function isUnder(dir: string, p: string): boolean {
+  const rel = path.posix.relative(dir, path.posix.normalize(p));
+  return rel !== '' && !rel.startsWith('..') && !path.posix.isAbsolute(rel);
+}
+
+function parseFile(root: SystemRoot, systemPath: string): Script | { unknown: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(root.path(systemPath), 'utf8');
+  } catch (err) {
+    return { unknown: `cannot read ${systemPath}: ${(err as Error).message}` };
+  }
+  try {
+    return parseGrubScript(text);
+  } catch (err) {
+    if (err instanceof GrubScriptError) return { unknown: `${systemPath}: ${err.message}` };
+    throw err;
+  }
+}
+
+/** The outside world for evaluation: files in the folder grub.cfg is in. */
+export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
+  return {
+    grubDir,
+    fileTest(op, p) {
+      if (!isUnder(grubDir, p)) return undefined;
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(root.path(path.posix.normalize(p)));
+      } catch {
+        return false;
+      }
+      if (op === '-d') return st.isDirectory();
+      if (op === '-f') return st.isFile();
+      if (op === '-s') return st.size > 0;
+      return true;
+    },
+    loadEnv(p) {
+      if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
+      const env = readGrubenv(root, path.posix.normalize(p));
+      // GRUB loads nothing from a missing or broken block and goes on.
+      return env.state === 'read' ? env.vars : new Map();
+    },
+    readScript(p) {
+      if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
+      return parseFile(root, path.posix.normalize(p));
+    },
+  };
+}
+
+function exists(root: SystemRoot, systemPath: string): boolean {
+  try {
+    return fs.statSync(root.path(systemPath)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Maps the entry's GRUB paths to system paths (rule in the header comment). */
+export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel: string; initrds: string[] } | { unusable: string } {
+  const norm = (p: string) => path.posix.normalize(p);
+  let base: string | null = null;
+  let why = '';
+  if (files.rootUuid !== null) {
+    const mount = mountPointOfUuid(readFstab(root), files.rootUuid);
+    if (mount !== null) {
+      base = mount;
+      why = ` (filesystem UUID ${files.rootUuid} is mounted on ${mount} by /etc/fstab)`;
+    }
+  }
+  if (base === null) {
+    const kernel = norm(files.kernel);
+    const candidates = ['/', '/boot'];
+    base = candidates.find((b) => exists(root, norm(path.posix.join(b, kernel)))) ?? null;
+    if (base === null) return { unusable: `kernel ${files.kernel} not found at ${kernel} nor at ${norm(path.posix.join('/boot', kernel))}` };
+  }
+  const map = (p: string) => norm(path.posix.join(base!, p));
+  const kernel = map(files.kernel);
+  if (!exists(root, kernel)) return { unusable: `kernel ${kernel} not found${why}` };
+  const initrds = files.initrds.map(map);
+  for (const i of initrds) if (!exists(root, i)) return { unusable: `initrd ${i} not found${why}` };
+  return { kernel, initrds };
+}
+
+const MAX_SUBMENU_DEPTH = 16;
+
+function quote(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** Follows `default` through the menu and its submenus to one entry. */
+export function resolveGrubDefault(
+  top: MenuContext,
+  host: GrubHost,
+): { item: MenuItem; menu: MenuContext; titles: string[]; how: string; viaNextEntry: boolean } | { unusable: string } {
+  if (top.fatal.length > 0) return { unusable: top.fatal.join('; ') };
+  const first = readDefault(top);
+  if ('unknown' in first) return { unusable: `cannot tell the default entry: ${first.unknown}` };
+  const from = first.from;
+  const viaNextEntry = from.has('next_entry');
+  const source = viaNextEntry ? 'next_entry' : from.has('saved_entry') ? 'saved_entry' : 'default';
+  let how: string;
+  if (first.value === undefined) how = 'default not set: the first entry';
+  else how = `via ${source}=${quote(first.value)}`;
+  let menu = top;
+  const titles: string[] = [];
+  for (let depth = 0; depth < MAX_SUBMENU_DEPTH; depth++) {
+    if (menu.fatal.length > 0) return { unusable: menu.fatal.join('; ') };
+    const reading = readDefault(menu);
+    if ('unknown' in reading) return { unusable: `cannot tell the default entry: ${reading.unknown}` };
+    const { choice } = reading;
+    const where = titles.length === 0 ? 'the menu' : `submenu ${quote(titles.join('>'))}`;
+    if (menu.items.length === 0) return { unusable: `${where} has no entries` };
+    const item = menu.items[choice.index]!;
+    const needsAll = choice.how === 'fallback' ? menu.items : menu.items.slice(0, choice.index + 1);
+    const conditional = choice.how === 'title' || choice.how === 'id' ? (item.conditional ? item : undefined) : needsAll.find((i) => i.conditional);
+    if (conditional) {
+      return { unusable: `the default of ${where} depends on whether the entry on line ${conditional.line} exists, which is decided ${conditional.conditional}` };
+    }
+    if (choice.how === 'fallback') {
+      how += `, which matches no entry${titles.length ? ` of ${where}` : ''}, so GRUB falls back to entry 0`;
+    }
+    titles.push(item.title ?? `#${choice.index}`);
+    if (item.kind === 'menuentry') return { item, menu, titles, how, viaNextEntry };
+    menu = evaluateSubmenu(menu, item, choice.inner, from, host);
+  }
+  return { unusable: 'submenus nested too deeply' };
+}
+
+export function findGrubEntry(root: SystemRoot): EntryLookup {
+  const cfg = GRUB_CFG_PATHS.find((p) => fs.existsSync(root.path(p)));
+  if (cfg === undefined) return { unusable: `no GRUB configuration (${GRUB_CFG_PATHS.join(' or ')})` };
+  const script = parseFile(root, cfg);
+  if ('unknown' in script) return { unusable: script.unknown };
+  const host = grubHost(root, path.posix.dirname(cfg));
+  const top = evaluateMenu(script, host);
+  const resolved = resolveGrubDefault(top, host);
+  if ('unusable' in resolved) return { unusable: `${cfg}: ${resolved.unusable}` };
+  const { item, menu, titles, how, viaNextEntry } = resolved;
+  const name = `${cfg} entry ${quote(titles.join('>'))}${item.id !== null && item.id !== item.title ? ` (id ${item.id})` : ''}`;
+  const files = readEntryFiles(menu, item, host);
+  if ('unusable' in files) return { unusable: `${name} (line ${item.line}) ${how}: ${files.unusable}` };
+  const mapped = mapEntryFiles(root, files.files);
+  if ('unusable' in mapped) return { unusable: `${name} ${how}: ${mapped.unusable}` };
+  const entry: BootEntry = {
+    kernel: mapped.kernel,
+    initrds: mapped.initrds,
+    cmdline: files.files.cmdline,
+    origin: `${name} ${how}`,
+  };
+  if (viaNextEntry) entry.viaNextEntry = true;
+  return { found: entry };
+}

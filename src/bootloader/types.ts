@@ -1,0 +1,27 @@
+/** What the bootloader would boot next, in system paths. */
+export interface BootEntry {
+  /** Absolute system path, e.g. /boot/vmlinuz-6.1.0-9-amd64. */
+  kernel: string;
+  /** Absolute system paths, in the order the bootloader loads them (microcode first). */
+  initrds: string[];
+  /** The entry's kernel arguments, verbatim (quoting kept). */
+  cmdline: string;
+  /** Human description of where the entry came from, for `status`. */
+  origin: string;
+  /**
+   * GRUB: chosen through grubenv's one-shot `next_entry` (grub-reboot). GRUB's
+   * own header clears it when GRUB runs; a kexec skips GRUB, so it stays set
+   * and would apply again at the next firmware boot. The caller decides
+   * whether to clear it (`grub-editenv - unset next_entry`) once the kexec
+   * load succeeded.
+   */
+  viaNextEntry?: boolean;
+  /**
+   * systemd-boot: chosen through the LoaderEntryOneShot EFI variable
+   * (`bootctl set-oneshot`, `systemctl reboot --boot-loader-entry=`), which
+   * systemd-boot removes when it runs; same caveat as viaNextEntry.
+   */
+  viaOneShot?: boolean;
+}
+
+export type EntryLookup = { found: BootEntry } | { unusable: string };
