@@ -1,5 +1,4 @@
 /** System paths the tool reads and writes, always through SystemRoot.path(). */
-export const CONFIG_FILE = '/etc/default/kexec';
 export const KEXEC_LOADED = '/sys/kernel/kexec_loaded';
 export const LOCKDOWN = '/sys/kernel/security/lockdown';
 export const STATE_DIR = '/run/kexec-reboot';
