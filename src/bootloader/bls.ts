@@ -1,0 +1,376 @@
+/**
+ * Boot Loader Specification type #1 entries (loader/entries/*.conf), with the
+ * default picked as systemd-boot picks it (src/boot/boot.c in systemd:
+ * config_select_default_entry, boot_entry_compare; docs: loader.conf(5),
+ * BOOT_LOADER_SPECIFICATION / "Boot Loader Interface"):
+ *
+ * 1. the EFI variable LoaderEntryOneShot (bootctl set-oneshot, systemctl reboot
+ *    --boot-loader-entry=) when it names an entry;
+ * 2. the EFI variable LoaderEntryDefault (bootctl set-default) when it does;
+ * 3. loader.conf's `default` glob (`@saved`: the EFI variable
+ *    LoaderEntryLastBooted), matched case-insensitively against entry ids;
+ * 4. else the first entry in systemd-boot's order: entries with a sort-key
+ *    first, by sort-key, then machine-id, then version newest first; then by
+ *    id (the file name, boot counter removed), newest version first; entries
+ *    with no tries left last.
+ *
+ * Paths in an entry are relative to the partition holding it (ESP or
+ * XBOOTLDR), i.e. to the mount point whose loader/entries folder it is in.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SystemRoot } from '../system-root.js';
+import type { BootEntry, EntryLookup } from './types.js';
+
+/** Mount points where an ESP or XBOOTLDR partition is found, in bootctl's order. */
+export const BLS_PARTITIONS = ['/efi', '/boot', '/boot/efi'];
+
+export const LOADER_GUID = '4a67b082-0a4c-41cf-b6c7-440b29bb8c4f';
+
+export interface BlsEntry {
+  /** Entry id: the file name, lower-cased, with the boot counter (+LEFT[-DONE]) removed. */
+  id: string;
+  /** Where it was read from (system path). */
+  file: string;
+  /** Mount point of the partition holding it. */
+  partition: string;
+  title?: string;
+  version?: string;
+  machineId?: string;
+  sortKey?: string;
+  linux?: string;
+  initrds: string[];
+  options: string[];
+  efi?: string;
+  uki?: string;
+  triesLeft?: number;
+  triesDone?: number;
+}
+
+/**
+ * Parses the text of one entry file (pure). Like systemd-boot: `key value`
+ * per line, `#` comments, a value fully enclosed in double quotes loses them,
+ * `initrd` and `options` may repeat.
+ */
+export function parseBlsEntry(fileName: string, partition: string, file: string, text: string): BlsEntry {
+  const { id, triesLeft, triesDone } = entryId(fileName);
+  const entry: BlsEntry = { id, file, partition, initrds: [], options: [] };
+  if (triesLeft !== undefined) entry.triesLeft = triesLeft;
+  if (triesDone !== undefined) entry.triesDone = triesDone;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(\S+)\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const key = m[1]!;
+    let value = m[2]!;
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    switch (key) {
+      case 'title':
+        entry.title = value;
+        break;
+      case 'version':
+        entry.version = value;
+        break;
+      case 'machine-id':
+        entry.machineId = value;
+        break;
+      case 'sort-key':
+        entry.sortKey = value;
+        break;
+      case 'linux':
+        entry.linux = value;
+        break;
+      case 'initrd':
+        entry.initrds.push(value);
+        break;
+      case 'options':
+        entry.options.push(value);
+        break;
+      case 'efi':
+        entry.efi = value;
+        break;
+      case 'uki':
+        entry.uki = value;
+        break;
+    }
+  }
+  return entry;
+}
+
+/** The entry id and boot counter from a file name like `foo+3-1.conf`. */
+export function entryId(fileName: string): { id: string; triesLeft?: number; triesDone?: number } {
+  const m = /^(.*?)\+(\d+)(?:-(\d+))?\.conf$/i.exec(fileName);
+  if (!m) return { id: fileName.toLowerCase() };
+  const result: { id: string; triesLeft?: number; triesDone?: number } = { id: `${m[1]}.conf`.toLowerCase(), triesLeft: Number(m[2]) };
+  if (m[3] !== undefined) result.triesDone = Number(m[3]);
+  return result;
+}
+
+/**
+ * systemd's strverscmp_improved() (src/fundamental/string-util-fundamental.c):
+ * segments of digits (compared as numbers, more digits newer) or letters;
+ * a segment prefixed by `~` is older than anything, by `-` older than by `^`,
+ * `.` or nothing; at the end, the longer string is newer; other characters
+ * only separate segments.
+ */
+export function strverscmpImproved(a: string | undefined, b: string | undefined): number {
+  if (a === undefined || b === undefined || a === '' || b === '') {
+    if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? -1 : 1;
+    return a === b ? 0 : a < b ? -1 : 1;
+  }
+  const cmp = (x: boolean | number, y: boolean | number) => (Number(x) < Number(y) ? -1 : Number(x) > Number(y) ? 1 : 0);
+  const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+  const isAlpha = (c: string | undefined) => c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+  const isValid = (c: string | undefined) => isDigit(c) || isAlpha(c) || c === '~' || c === '-' || c === '^' || c === '.';
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < a.length && !isValid(a[i])) i++;
+    while (j < b.length && !isValid(b[j])) j++;
+    for (const sep of ['~']) {
+      if (a[i] === sep || b[j] === sep) {
+        const r = cmp(a[i] !== sep, b[j] !== sep);
+        if (r !== 0) return r;
+        i++;
+        j++;
+      }
+    }
+    if (i >= a.length || j >= b.length) {
+      const ra = a.slice(i);
+      const rb = b.slice(j);
+      return ra === rb ? 0 : ra < rb ? -1 : 1;
+    }
+    for (const sep of ['-', '^', '.']) {
+      if (a[i] === sep || b[j] === sep) {
+        const r = cmp(a[i] !== sep, b[j] !== sep);
+        if (r !== 0) return r;
+        i++;
+        j++;
+      }
+    }
+    let ei: number;
+    let ej: number;
+    if (isDigit(a[i]) || isDigit(b[j])) {
+      while (a[i] === '0') i++;
+      while (b[j] === '0') j++;
+      for (ei = i; isDigit(a[ei]); ei++);
+      for (ej = j; isDigit(b[ej]); ej++);
+      const r = cmp(ei - i, ej - j);
+      if (r !== 0) return r;
+      const sa = a.slice(i, ei);
+      const sb = b.slice(j, ej);
+      if (sa !== sb) return sa < sb ? -1 : 1;
+    } else {
+      for (ei = i; isAlpha(a[ei]); ei++);
+      for (ej = j; isAlpha(b[ej]); ej++);
+      const n = Math.min(ei - i, ej - j);
+      const sa = a.slice(i, i + n);
+      const sb = b.slice(j, j + n);
+      if (sa !== sb) return sa < sb ? -1 : 1;
+      const r = cmp(ei - i, ej - j);
+      if (r !== 0) return r;
+    }
+    i = ei;
+    j = ej;
+  }
+}
+
+/** systemd-boot's boot_entry_compare (negative: a goes first). */
+export function compareBlsEntries(a: BlsEntry, b: BlsEntry): number {
+  const noTriesA = a.triesLeft === 0 ? 1 : 0;
+  const noTriesB = b.triesLeft === 0 ? 1 : 0;
+  if (noTriesA !== noTriesB) return noTriesA - noTriesB;
+  const hasA = a.sortKey === undefined ? 1 : 0;
+  const hasB = b.sortKey === undefined ? 1 : 0;
+  if (hasA !== hasB) return hasA - hasB;
+  if (a.sortKey !== undefined && b.sortKey !== undefined) {
+    if (a.sortKey !== b.sortKey) return a.sortKey < b.sortKey ? -1 : 1;
+    if (a.machineId !== b.machineId) {
+      if (a.machineId === undefined) return -1;
+      if (b.machineId === undefined) return 1;
+      return a.machineId < b.machineId ? -1 : 1;
+    }
+    const v = -strverscmpImproved(a.version, b.version);
+    if (v !== 0) return v;
+  }
+  const id = -strverscmpImproved(a.id, b.id);
+  if (id !== 0) return id;
+  if (a.triesLeft === undefined || b.triesLeft === undefined) return 0;
+  if (a.triesLeft !== b.triesLeft) return b.triesLeft - a.triesLeft;
+  return (a.triesDone ?? 0) - (b.triesDone ?? 0);
+}
+
+/** fnmatch() as systemd-boot's efi_fnmatch: `*`, `?`, `[...]`, `\` escapes; case already folded. */
+export function globMatch(pattern: string, text: string): boolean {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = pattern.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        let set = pattern.slice(i + 1, close);
+        if (set.startsWith('!')) set = '^' + set.slice(1);
+        re += `[${set.replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else if (c === '\\' && i + 1 < pattern.length) re += '\\' + pattern[++i];
+    else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&');
+  }
+  return new RegExp(re + '$', 's').test(text);
+}
+
+export interface BlsChoiceInputs {
+  oneShot?: string;
+  defaultEfivar?: string;
+  loaderConfDefault?: string;
+  lastBooted?: string;
+}
+
+export interface BlsChoice {
+  entry: BlsEntry;
+  how: string;
+  viaOneShot: boolean;
+}
+
+/** config_select_default_entry (pure); `entries` must be sorted. */
+export function chooseBlsDefault(entries: readonly BlsEntry[], inputs: BlsChoiceInputs): BlsChoice | null {
+  const find = (pattern: string | undefined) => (pattern === undefined ? undefined : entries.find((e) => globMatch(pattern.toLowerCase(), e.id)));
+  let e = find(inputs.oneShot);
+  if (e) return { entry: e, how: `via the EFI variable LoaderEntryOneShot=${JSON.stringify(inputs.oneShot)}`, viaOneShot: true };
+  e = find(inputs.defaultEfivar);
+  if (e) return { entry: e, how: `via the EFI variable LoaderEntryDefault=${JSON.stringify(inputs.defaultEfivar)}`, viaOneShot: false };
+  if (inputs.loaderConfDefault === '@saved') {
+    e = find(inputs.lastBooted);
+    if (e) return { entry: e, how: `via loader.conf "default @saved" (LoaderEntryLastBooted=${JSON.stringify(inputs.lastBooted)})`, viaOneShot: false };
+  } else {
+    e = find(inputs.loaderConfDefault);
+    if (e) return { entry: e, how: `via loader.conf "default ${inputs.loaderConfDefault}"`, viaOneShot: false };
+  }
+  const first = entries[0];
+  return first ? { entry: first, how: 'first in systemd-boot order', viaOneShot: false } : null;
+}
+
+/** loader.conf's `default` value (last one wins), or undefined. */
+export function parseLoaderConfDefault(text: string): string | undefined {
+  let value: string | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#')) continue;
+    const m = /^default\s+(.*)$/.exec(line);
+    if (m) value = m[1]!.replace(/^"(.*)"$/, '$1');
+  }
+  return value;
+}
+
+/** An EFI variable string from efivarfs: 4 bytes of attributes, then NUL-terminated UTF-16LE. */
+export function decodeEfiString(data: Buffer): string | undefined {
+  if (data.length < 4) return undefined;
+  const s = data.subarray(4).toString('utf16le');
+  const nul = s.indexOf('\0');
+  const v = nul < 0 ? s : s.slice(0, nul);
+  return v === '' ? undefined : v;
+}
+
+function readEfiVar(root: SystemRoot, name: string): string | undefined {
+  try {
+    return decodeEfiString(fs.readFileSync(root.path(`/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`)));
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(root: SystemRoot, systemPath: string): string | undefined {
+  try {
+    return fs.readFileSync(root.path(systemPath), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function isFile(root: SystemRoot, systemPath: string): boolean {
+  try {
+    return fs.statSync(root.path(systemPath)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** All type #1 entries on the system, sorted as systemd-boot sorts them. */
+export function readBlsEntries(root: SystemRoot): BlsEntry[] {
+  const entries: BlsEntry[] = [];
+  const seen = new Set<string>();
+  for (const partition of BLS_PARTITIONS) {
+    const dir = path.posix.join(partition, 'loader/entries');
+    let names: string[];
+    try {
+      names = fs.readdirSync(root.path(dir)).sort();
+    } catch {
+      continue;
+    }
+    // /boot/efi under /boot, or a symlink: the same folder read twice.
+    let real: string;
+    try {
+      real = fs.realpathSync(root.path(dir));
+    } catch {
+      continue;
+    }
+    if (seen.has(real)) continue;
+    seen.add(real);
+    for (const name of names) {
+      if (!name.toLowerCase().endsWith('.conf') || name.startsWith('.')) continue;
+      const file = path.posix.join(dir, name);
+      const text = readText(root, file);
+      if (text === undefined) continue;
+      entries.push(parseBlsEntry(name, partition, file, text));
+    }
+  }
+  return entries.sort(compareBlsEntries);
+}
+
+/** `default` of loader.conf on the ESP: the first of the partitions that has one. */
+function readLoaderConf(root: SystemRoot): { file: string; value: string | undefined } | null {
+  for (const partition of BLS_PARTITIONS) {
+    const file = path.posix.join(partition, 'loader/loader.conf');
+    const text = readText(root, file);
+    if (text !== undefined) return { file, value: parseLoaderConfDefault(text) };
+  }
+  return null;
+}
+
+/** Joins an entry path to its partition: `/vmlinuz` in /efi/loader/entries is /efi/vmlinuz. */
+export function blsSystemPath(partition: string, entryPath: string): string {
+  return path.posix.normalize(path.posix.join(partition, entryPath.replace(/\\/g, '/')));
+}
+
+export function findBlsEntry(root: SystemRoot): EntryLookup | null {
+  const entries = readBlsEntries(root);
+  if (entries.length === 0) return null;
+  const conf = readLoaderConf(root);
+  const inputs: BlsChoiceInputs = {};
+  const oneShot = readEfiVar(root, 'LoaderEntryOneShot');
+  const defaultEfivar = readEfiVar(root, 'LoaderEntryDefault');
+  const lastBooted = readEfiVar(root, 'LoaderEntryLastBooted');
+  if (oneShot !== undefined) inputs.oneShot = oneShot;
+  if (defaultEfivar !== undefined) inputs.defaultEfivar = defaultEfivar;
+  if (lastBooted !== undefined) inputs.lastBooted = lastBooted;
+  if (conf?.value !== undefined) inputs.loaderConfDefault = conf.value;
+  const choice = chooseBlsDefault(entries, inputs);
+  if (choice === null) return null;
+  const { entry, how } = choice;
+  const origin = `${entry.file} ${how}`;
+  if (entry.linux === undefined) {
+    const what = entry.uki !== undefined ? 'a unified kernel image (uki)' : entry.efi !== undefined ? 'an EFI program (efi)' : 'no linux line';
+    return { unusable: `${origin}: the entry has ${what}, not a kernel kexec can load` };
+  }
+  const kernel = blsSystemPath(entry.partition, entry.linux);
+  if (!isFile(root, kernel)) return { unusable: `${origin}: kernel ${kernel} not found` };
+  const initrds = entry.initrds.map((i) => blsSystemPath(entry.partition, i));
+  for (const i of initrds) if (!isFile(root, i)) return { unusable: `${origin}: initrd ${i} not found` };
+  const found: BootEntry = { kernel, initrds, cmdline: entry.options.join(' '), origin };
+  if (choice.viaOneShot) found.viaOneShot = true;
+  return { found };
+}
