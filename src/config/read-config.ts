@@ -122,19 +122,22 @@ type FileRead =
 
 /**
  * Reads a configuration file without ever blocking or reading without bound:
- * O_NONBLOCK so that opening a FIFO returns at once, fstat so that only a
- * regular file is read, and at most MAX_CONFIG_BYTES.
+ * only a regular file is opened (opening a device can have effects: a
+ * watchdog starts counting), O_NONBLOCK and fstat guard against it being
+ * swapped for a FIFO in between, and at most MAX_CONFIG_BYTES are read.
  */
 function readTextFile(hostPath: string): FileRead {
   let fd: number;
   try {
+    const stats = statSync(hostPath);
+    if (!stats.isFile()) return notRegularFile(stats);
     fd = openSync(hostPath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     return describeOpenFailure(hostPath, e);
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) return { kind: 'error', message: `not a regular file (${describeFileType(stats)})` };
+    if (!stats.isFile()) return notRegularFile(stats);
     const bytes = readAtMost(fd, MAX_CONFIG_BYTES + 1);
     if (bytes.length > MAX_CONFIG_BYTES) {
       return { kind: 'error', message: `larger than ${MAX_CONFIG_BYTES} bytes (1 MiB); not read` };
@@ -145,6 +148,10 @@ function readTextFile(hostPath: string): FileRead {
   } finally {
     closeSync(fd);
   }
+}
+
+function notRegularFile(stats: Stats): FileRead {
+  return { kind: 'error', message: `not a regular file (${describeFileType(stats)})` };
 }
 
 function readAtMost(fd: number, limit: number): Buffer {

@@ -175,15 +175,21 @@ class FragmentEvaluator {
     this.fail(`${this.describeWord()} would run as a command: quote values that contain spaces`);
   }
 
-  /** `export NAME=value` assigns like a plain assignment (dash treats export as a declaration utility). */
+  /**
+   * `export NAME=value ...` is a command: dash expands all its arguments
+   * first, then assigns, so `export A=1 B=$A` sees the old A. Its values are
+   * not split or globbed either (dash treats export as a declaration utility).
+   */
   private evaluateExport(line: number): void {
     if (this.atEndOfCommand()) this.fail('export without a NAME is not supported', line);
+    const expanded: Assignment[] = [];
     do {
       const argumentLine = this.line;
       const name = this.readAssignmentName();
-      if (name !== undefined) this.assign(name, this.readValue(), argumentLine);
+      if (name !== undefined) expanded.push({ name, value: this.readValue(), line: argumentLine });
       else if (!this.readExportedName()) this.fail(`export ${this.describeWord()}: expected NAME or NAME=value`);
     } while (!this.atEndOfCommand());
+    for (const { name, value, line } of expanded) this.assign(name, value, line);
   }
 
   private assign(name: string, value: string, line: number): void {

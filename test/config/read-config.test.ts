@@ -318,6 +318,12 @@ describe('readConfig: files it cannot read', () => {
     expect(onlyError()).toBe('/etc/default/kexec: not a regular file (a FIFO)');
   }, 2000);
 
+  it('a device is not even opened', () => {
+    mkdirSync(path.dirname(configFile()), { recursive: true });
+    symlinkSync('/dev/null', configFile());
+    expect(onlyError()).toBe('/etc/default/kexec: not a regular file (a device)');
+  });
+
   it('a FIFO among the snippets', () => {
     mkdirSync(fake.root.path('/etc/default/kexec.d'), { recursive: true });
     execFileSync('mkfifo', [fake.root.path('/etc/default/kexec.d/50-fifo')]);

@@ -51,6 +51,7 @@ describe('evaluateShellFragment: values as /bin/sh gives them', () => {
     ['assignment is not split or globbed', 'B="x  *"\nA=$B', { B: 'x  *', A: 'x  *' }],
     ['export does not split either', 'B="x  *"\nexport A=$B', { B: 'x  *', A: 'x  *' }],
     ['several assignments, left to right', 'A=1 B=$A', { A: '1', B: '1' }],
+    ['export expands all its arguments before assigning', 'A=0\nexport A=1 B=$A', { A: '1', B: '0' }],
     ['lone dollar is literal', 'A=x$ B="$" C=$/', { A: 'x$', B: '$', C: '$/' }],
     ['trailing backslash at end of file', 'A=x\\', { A: 'x\\' }],
     ['tilde not at an expansion point', 'A=x~ B="~" C=\\~', { A: 'x~', B: '~', C: '~' }],
