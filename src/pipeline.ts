@@ -2,6 +2,7 @@ import { readConfig } from './config/read-config.js';
 import { planReboot, type Plan, type PlanInput } from './plan/plan.js';
 import type { SystemRoot } from './system-root.js';
 import { readSystemFacts } from './system/facts.js';
+import { readLoadRecord } from './system/load-record.js';
 import { inspectInitrd, inspectKernel, type FileFacts } from './system/inspect.js';
 import type { Programs } from './system/programs.js';
 import { resolveConfiguredTarget, type BootTarget } from './target/boot-target.js';
@@ -32,6 +33,7 @@ export function assess(root: SystemRoot, programs: Programs): Assessment {
     kernelFile: inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p)),
     initrdFiles: target.initrds.value.map((initrd) => inspectUnlessUnresolved(target, 'initrd', initrd, (p) => inspectInitrd(root, p))),
     system: readSystemFacts(root, programs),
+    loadRecord: readLoadRecord(root),
   };
   return { ...input, plan: planReboot(input) };
 }

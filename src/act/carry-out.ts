@@ -14,13 +14,13 @@ export interface Outcome {
 export async function carryOut(plan: Plan, runner: KexecRunner, kernelLoaded: boolean): Promise<Outcome> {
   if (plan.action === 'cold') {
     if (kernelLoaded) {
-      // Only a coldreboot gets here with a kernel loaded (someone loaded one after it ran): firmware means nothing may stay loaded.
+      // A kernel we loaded ahead of time, or one loaded after coldreboot ran: firmware means nothing may stay loaded.
       const unloaded = await runner.unload();
       if (!unloaded.ok) return { path: 'kexec', message: `${plan.why}, but the loaded kernel could not be unloaded: ${unloaded.detail}` };
     }
     return { path: 'firmware', message: plan.why };
   }
-  if (plan.reason === 'already-loaded') return { path: 'kexec', message: plan.why };
+  if (plan.reason !== 'configured') return { path: 'kexec', message: plan.why };
   const loaded = await runner.load(plan.load);
   return loaded.ok
     ? { path: 'kexec', message: `${loaded.detail} (${plan.why})` }

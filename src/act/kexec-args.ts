@@ -4,7 +4,7 @@ import type { LoadSpec } from '../plan/plan.js';
  * The argv of `kexec -l` for a load. Each value is one array element, never
  * joined into a string a shell would read again.
  */
-export function kexecLoadArgs(kernel: string, initrd: string | undefined, spec: LoadSpec): string[] {
+export function kexecLoadArgs(kernel: string, initrd: string | undefined, spec: Pick<LoadSpec, 'cmdline' | 'fileSyscall'>): string[] {
   return [
     ...(spec.fileSyscall ? ['-s'] : []),
     '-l',

@@ -1,6 +1,7 @@
 import type { LoadSpec } from '../plan/plan.js';
 import type { SystemRoot } from '../system-root.js';
 import { isKernelLoaded } from '../system/facts.js';
+import { removeLoadRecord, writeLoadRecord } from '../system/load-record.js';
 import { COMBINED_INITRD } from '../system/paths.js';
 import { combineInitrds, removeCombinedInitrd } from './initrd-bundle.js';
 import { KEXEC_UNLOAD_ARGS, kexecLoadArgs } from './kexec-args.js';
@@ -74,12 +75,15 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
   }
 
   async function unload(): Promise<RunOutcome> {
+    removeLoadRecord(root);
     const result = await call(KEXEC_UNLOAD_ARGS);
     if (!result.ok) return { ok: false, detail: result.timedOut ? 'kexec -u did not finish in time' : `kexec -u failed: ${result.failure ?? result.output}` };
     return isKernelLoaded(root) ? { ok: false, detail: 'kexec -u returned but a kernel is still loaded' } : { ok: true, detail: 'unloaded' };
   }
 
   async function load(spec: LoadSpec): Promise<RunOutcome> {
+    // kexec_load drops the loaded image before it loads the new one, so from here on the record would be wrong.
+    removeLoadRecord(root);
     try {
       if (needsCombining(spec)) combineInitrds(root, spec.initrds);
     } catch (error) {
@@ -97,6 +101,7 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
       if (!result.ok) return { ok: false, detail: explainLoadFailure(result.output, spec.fileSyscall) };
       // kexec has been seen to report success with nothing loaded; trust only the kernel's own word.
       if (!isKernelLoaded(root)) return { ok: false, detail: 'kexec -l reported success but /sys/kernel/kexec_loaded says no kernel is loaded' };
+      writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString() });
       return { ok: true, detail: `loaded ${spec.kernel}` };
     } finally {
       if (needsCombining(spec)) removeCombinedInitrd(root);

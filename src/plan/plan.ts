@@ -3,10 +3,13 @@ import { formatDiagnostic, type ConfigReading } from '../config/config.js';
 import type { FileFacts } from '../system/inspect.js';
 import type { SystemFacts } from '../system/facts.js';
 import type { BootTarget, TargetProblem } from '../target/boot-target.js';
+import { fingerprintDifference, type Fingerprint, type LoadRecord } from './fingerprint.js';
 
 /** Everything a plan is decided from; gathered by the pipeline, so planning itself does no I/O. */
 export interface PlanInput {
   readonly reading: ConfigReading;
+  /** What kexec-reboot itself loaded, if the loaded kernel is ours. */
+  readonly loadRecord?: LoadRecord;
   readonly target: BootTarget;
   readonly kernelFile: FileFacts;
   readonly initrdFiles: readonly FileFacts[];
@@ -19,6 +22,8 @@ export interface LoadSpec {
   readonly cmdline: string;
   /** kexec_file_load (kexec -s): the only call a locked-down kernel accepts, and it checks signatures. */
   readonly fileSyscall: boolean;
+  /** Recorded after the load, so a kernel loaded ahead of time can be checked before it is booted. */
+  readonly fingerprint: Fingerprint;
 }
 
 export type ColdReason =
@@ -33,7 +38,7 @@ export type ColdReason =
 
 export type Plan =
   | { readonly action: 'kexec'; readonly reason: 'configured'; readonly why: string; readonly load: LoadSpec; readonly warnings: readonly string[] }
-  | { readonly action: 'kexec'; readonly reason: 'already-loaded'; readonly why: string; readonly warnings: readonly string[] }
+  | { readonly action: 'kexec'; readonly reason: 'already-loaded' | 'preloaded'; readonly why: string; readonly warnings: readonly string[] }
   | { readonly action: 'cold'; readonly reason: ColdReason; readonly why: string; readonly warnings: readonly string[] };
 
 /** The version a Debian kernel or initrd file name carries: vmlinuz-6.1.0-9-amd64 -> 6.1.0-9-amd64. */
@@ -66,25 +71,11 @@ const cold = (reason: ColdReason, why: string, warnings: readonly string[] = [])
 });
 
 /**
- * Decides what the next reboot does. The order is the order of authority: an
- * explicit coldreboot beats everything; a kernel loaded by hand is what
- * systemd and our final hook will start whatever the configuration says
- * (as with Debian's kexec-load, a manual load wins); then the configuration;
- * then whether the machine and the files allow a kexec at all.
+ * Whether the configuration and the files allow loading a kernel, as if
+ * nothing were loaded: a kexec plan that loads, or a cold one with the reason.
  */
-export function planReboot(input: PlanInput): Plan {
+function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
   const { reading, target, system } = input;
-  const warnings = reading.warnings.map(formatDiagnostic);
-
-  if (system.coldRequested) return cold('cold-requested', 'coldreboot asked for a firmware restart', warnings);
-  if (system.kernelLoaded) {
-    return {
-      action: 'kexec',
-      reason: 'already-loaded',
-      why: 'a kernel is already loaded (kexec -l by hand); it is what will boot. Run "kexec-reboot unload" or "coldreboot" to prevent that',
-      warnings,
-    };
-  }
   const firstError = reading.errors[0];
   if (firstError) return cold('config-invalid', `the configuration cannot be used: ${formatDiagnostic(firstError)}`, warnings);
   if (!reading.config.loadKexec.value) {
@@ -95,10 +86,12 @@ export function planReboot(input: PlanInput): Plan {
 
   const targetProblem = target.problems[0];
   if (targetProblem) return cold(TARGET_PROBLEM_REASON[targetProblem.subject], targetProblem.message, warnings);
-  if (input.kernelFile.problem) return cold('kernel-unusable', input.kernelFile.problem, warnings);
-  const badInitrd = input.initrdFiles.find((file) => file.problem);
-  if (badInitrd?.problem) return cold('initrd-unusable', badInitrd.problem, warnings);
+  const kernel = input.kernelFile;
+  if (kernel.problem || !kernel.identity) return cold('kernel-unusable', kernel.problem ?? `${kernel.path} cannot be read`, warnings);
+  const badInitrd = input.initrdFiles.find((file) => file.problem || !file.identity);
+  if (badInitrd) return cold('initrd-unusable', badInitrd.problem ?? `${badInitrd.path} cannot be read`, warnings);
 
+  const fileSyscall = system.lockdown !== 'none';
   return {
     action: 'kexec',
     reason: 'configured',
@@ -107,8 +100,44 @@ export function planReboot(input: PlanInput): Plan {
       kernel: target.kernel.value,
       initrds: target.initrds.value,
       cmdline: target.cmdline.value,
-      fileSyscall: system.lockdown !== 'none',
+      fileSyscall,
+      fingerprint: {
+        kernel: kernel.identity,
+        initrds: input.initrdFiles.map((file) => file.identity!),
+        cmdline: target.cmdline.value,
+        fileSyscall,
+      },
     },
     warnings: [...warnings, ...initrdVersionWarnings(target.kernel.value, target.initrds.value)],
   };
+}
+
+/**
+ * Decides what the next reboot does. The order is the order of authority: an
+ * explicit coldreboot beats everything; a kernel someone loaded by hand is
+ * what systemd and our final hook will start whatever the configuration says
+ * (as with Debian's kexec-load, a manual load wins); a kernel we loaded
+ * ahead of time is kept only while it is exactly what we would load now;
+ * otherwise the configuration and the files decide.
+ */
+export function planReboot(input: PlanInput): Plan {
+  const { system } = input;
+  const warnings = input.reading.warnings.map(formatDiagnostic);
+
+  if (system.coldRequested) return cold('cold-requested', 'coldreboot asked for a firmware restart', warnings);
+  const ours = system.kernelLoaded ? input.loadRecord : undefined;
+  if (system.kernelLoaded && !ours) {
+    return {
+      action: 'kexec',
+      reason: 'already-loaded',
+      why: 'a kernel is already loaded (kexec -l by hand); it is what will boot. Run "kexec-reboot unload" or "coldreboot" to prevent that',
+      warnings,
+    };
+  }
+  const plan = planLoad(input, warnings);
+  if (!ours || plan.action !== 'kexec' || plan.reason !== 'configured') return plan;
+  const difference = fingerprintDifference(ours.fingerprint, plan.load.fingerprint);
+  return difference
+    ? { ...plan, why: `${difference} since the kernel was loaded at ${ours.loadedAt}: loading it again` }
+    : { action: 'kexec', reason: 'preloaded', why: `the kernel loaded at ${ours.loadedAt} is still what the configuration names`, warnings: plan.warnings };
 }

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
+import type { FileIdentity } from '../plan/fingerprint.js';
 import { untrustedBecause } from './trust.js';
 
 /** What the planner needs to know about a kernel or initrd file. */
 export interface FileFacts {
   readonly path: string;
+  /** Set when the file is usable: what a load made from it is compared by. */
+  readonly identity?: FileIdentity;
   /** Why the file cannot be used, or undefined when it can. */
   readonly problem?: string;
 }
@@ -31,7 +34,7 @@ function describeOpenError(systemPath: string, error: NodeJS.ErrnoException): st
  * Opens a file for reading without blocking on FIFOs and without trusting its
  * type: only regular files, owned and writable only by root, are kernels or initrds.
  */
-function openRegularFile(root: SystemRoot, systemPath: string): { fd: number } | { problem: string } {
+function openRegularFile(root: SystemRoot, systemPath: string): { fd: number; identity: FileIdentity } | { problem: string } {
   let fd: number;
   try {
     fd = fs.openSync(root.path(systemPath), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -44,15 +47,14 @@ function openRegularFile(root: SystemRoot, systemPath: string): { fd: number } |
     fs.closeSync(fd);
     return { problem };
   }
-  return { fd };
+  return { fd, identity: { path: systemPath, device: stat.dev, inode: stat.ino, size: stat.size, modifiedMs: stat.mtimeMs } };
 }
 
 export function inspectInitrd(root: SystemRoot, systemPath: string): FileFacts {
   const opened = openRegularFile(root, systemPath);
   if ('problem' in opened) return { path: systemPath, problem: opened.problem };
-  const size = fs.fstatSync(opened.fd).size;
   fs.closeSync(opened.fd);
-  return size === 0 ? { path: systemPath, problem: `${systemPath} is empty` } : { path: systemPath };
+  return opened.identity.size === 0 ? { path: systemPath, problem: `${systemPath} is empty` } : { path: systemPath, identity: opened.identity };
 }
 
 export function inspectKernel(root: SystemRoot, systemPath: string): FileFacts {
@@ -64,5 +66,5 @@ export function inspectKernel(root: SystemRoot, systemPath: string): FileFacts {
   if (bytesRead !== magic.length || magic.toString('latin1') !== BZIMAGE_MAGIC) {
     return { path: systemPath, problem: `${systemPath} is not a Linux kernel image (no bzImage header)` };
   }
-  return { path: systemPath };
+  return { path: systemPath, identity: opened.identity };
 }

@@ -6,3 +6,5 @@ export const STATE_DIR = '/run/kexec-reboot';
 export const COLD_FLAG = `${STATE_DIR}/coldreboot`;
 export const COMBINED_INITRD = `${STATE_DIR}/initrd.img`;
 export const SYSTEMD_RUNNING = '/run/systemd/system';
+/** What kexec-reboot loaded, so a kernel loaded ahead of time can be checked against the plan. */
+export const LOAD_RECORD = `${STATE_DIR}/loaded.json`;

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { carryOut } from '../../src/act/carry-out.js';
 import type { KexecRunner, RunOutcome } from '../../src/act/kexec-runner.js';
 import type { LoadSpec, Plan } from '../../src/plan/plan.js';
+import { loadSpec } from '../support/load-spec.js';
 
-const load: LoadSpec = { kernel: '/boot/vmlinuz', initrds: [], cmdline: 'ro', fileSyscall: false };
+const load: LoadSpec = loadSpec();
 
 function recordingRunner(loadResult: RunOutcome, unloadResult: RunOutcome = { ok: true, detail: 'unloaded' }) {
   const calls: string[] = [];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kexecLoadArgs } from '../../src/act/kexec-args.js';
 
 describe('kexecLoadArgs', () => {
-  const spec = { kernel: '/k', initrds: ['/i'], cmdline: 'root=/dev/vda ro', fileSyscall: false };
+  const spec = { cmdline: 'root=/dev/vda ro', fileSyscall: false };
 
   it('builds -l KERNEL --initrd= --append=', () => {
     expect(kexecLoadArgs('/boot/k', '/boot/i', spec)).toEqual(['-l', '/boot/k', '--initrd=/boot/i', '--append=root=/dev/vda ro']);

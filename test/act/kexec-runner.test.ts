@@ -2,11 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { createKexecRunner, explainLoadFailure } from '../../src/act/kexec-runner.js';
 import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+import { loadSpec } from '../support/load-spec.js';
+import { readLoadRecord } from '../../src/system/load-record.js';
 
 let fake: FakeRoot;
 afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
 
-const spec = { kernel: '/boot/vmlinuz-6.1.0-9-amd64', initrds: ['/boot/initrd.img-6.1.0-9-amd64'], cmdline: 'root=/dev/vda ro', fileSyscall: false };
+const spec = loadSpec();
 const runnerFor = (f: FakeRoot, callTimeoutMs = 5_000) => createKexecRunner({ root: f.root, kexec: f.programs.kexec, callTimeoutMs });
 
 describe('createKexecRunner', () => {
@@ -17,6 +19,20 @@ describe('createKexecRunner', () => {
     expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([
       ['-l', `${fake.dir}/boot/vmlinuz-6.1.0-9-amd64`, `--initrd=${fake.dir}/boot/initrd.img-6.1.0-9-amd64`, '--append=root=/dev/vda ro'],
     ]);
+    expect(readLoadRecord(fake.root)?.fingerprint).toEqual(spec.fingerprint);
+  });
+
+  it('forgets what it loaded once a load fails or it unloads', async () => {
+    fake = makeFakeRoot();
+    const runner = runnerFor(fake);
+    await runner.load(spec);
+    fake.setKexecMode('fail');
+    await runner.load(spec);
+    expect(readLoadRecord(fake.root)).toBeUndefined();
+    fake.setKexecMode('ok');
+    await runner.load(spec);
+    await runner.unload();
+    expect(readLoadRecord(fake.root)).toBeUndefined();
   });
 
   it('does not believe a kexec that says it loaded when nothing is loaded', async () => {
@@ -34,7 +50,7 @@ describe('createKexecRunner', () => {
   it('explains a signature refusal under lockdown', async () => {
     fake = makeFakeRoot();
     fake.setKexecMode('eperm');
-    const outcome = await runnerFor(fake).load({ ...spec, fileSyscall: true });
+    const outcome = await runnerFor(fake).load(loadSpec({ fileSyscall: true }));
     expect(outcome.detail).toMatch(/Secure Boot lockdown/);
     expect(fake.invocations('kexec')[0]!.argv[0]).toBe('-s');
   });
@@ -64,7 +80,7 @@ describe('createKexecRunner', () => {
     fake = makeFakeRoot();
     fake.write('/boot/amd-ucode.img', 'MICROCODE|');
     const runner = runnerFor(fake);
-    const multi = { ...spec, initrds: ['/boot/amd-ucode.img', '/boot/initrd.img-6.1.0-9-amd64'] };
+    const multi = loadSpec({ initrds: ['/boot/amd-ucode.img', '/boot/initrd.img-6.1.0-9-amd64'] });
     expect(runner.loadArgv(multi)[2]).toBe(`--initrd=${fake.dir}/run/kexec-reboot/initrd.img`);
     // Capture the combined file as kexec sees it by making the fake copy it.
     const kexecScript = fs.readFileSync(fake.programs.kexec, 'utf8');

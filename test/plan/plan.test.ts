@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigReading, KexecConfig } from '../../src/config/config.js';
 import { planReboot, versionInFileName, type PlanInput } from '../../src/plan/plan.js';
 import type { SystemFacts } from '../../src/system/facts.js';
+import { identity, loadSpec } from '../support/load-spec.js';
 
 const config: KexecConfig = {
   loadKexec: { value: true, origin: 'default' },
@@ -22,8 +23,8 @@ function input(overrides: { reading?: Partial<ConfigReading>; system?: Partial<S
       cmdline: { value: 'root=/dev/vda ro', origin: 'running' },
       problems: [],
     },
-    kernelFile: { path: '/boot/vmlinuz-6.1.0-9-amd64' },
-    initrdFiles: [{ path: '/boot/initrd.img-6.1.0-9-amd64' }],
+    kernelFile: { path: '/boot/vmlinuz-6.1.0-9-amd64', identity: identity('/boot/vmlinuz-6.1.0-9-amd64') },
+    initrdFiles: [{ path: '/boot/initrd.img-6.1.0-9-amd64', identity: identity('/boot/initrd.img-6.1.0-9-amd64', 2) }],
     system: { ...system, ...overrides.system },
     ...overrides.rest,
   };
@@ -35,7 +36,7 @@ describe('planReboot', () => {
     expect(plan).toMatchObject({
       action: 'kexec',
       reason: 'configured',
-      load: { kernel: '/boot/vmlinuz-6.1.0-9-amd64', initrds: ['/boot/initrd.img-6.1.0-9-amd64'], cmdline: 'root=/dev/vda ro', fileSyscall: false },
+      load: loadSpec(),
     });
     expect(plan.warnings).toEqual([]);
   });
@@ -69,6 +70,36 @@ describe('planReboot', () => {
     const plan = planReboot(input({ system: { kernelLoaded: true }, reading: { config: { ...config, loadKexec: { value: false, origin: 'x:1' } } } }));
     expect(plan).toMatchObject({ action: 'kexec', reason: 'already-loaded' });
     expect(plan.why).toMatch(/coldreboot/);
+  });
+
+  describe('with a kernel kexec-reboot loaded ahead of time', () => {
+    const loadedAt = '2026-11-21T10:00:00.000Z';
+    const preloaded = (overrides: Parameters<typeof input>[0] = {}, fingerprint = loadSpec().fingerprint) =>
+      planReboot(input({ ...overrides, system: { kernelLoaded: true, ...overrides.system }, rest: { loadRecord: { fingerprint, loadedAt }, ...overrides.rest } }));
+
+    it('keeps it while it is exactly what the plan would load', () => {
+      expect(preloaded()).toMatchObject({ action: 'kexec', reason: 'preloaded', why: expect.stringContaining(loadedAt) });
+    });
+
+    it.each([
+      ['the kernel file was replaced', { ...loadSpec().fingerprint, kernel: identity('/boot/vmlinuz-6.1.0-9-amd64', 99) }, '/boot/vmlinuz-6.1.0-9-amd64 changed'],
+      ['the link now names another kernel', { ...loadSpec().fingerprint, kernel: identity('/boot/vmlinuz-6.1.0-8-amd64') }, 'the kernel is now /boot/vmlinuz-6.1.0-9-amd64, not /boot/vmlinuz-6.1.0-8-amd64'],
+      ['the initrd was regenerated', { ...loadSpec().fingerprint, initrds: [identity('/boot/initrd.img-6.1.0-9-amd64', 77)] }, 'the initrd changed'],
+      ['the command line changed', { ...loadSpec().fingerprint, cmdline: 'root=/dev/vdb' }, 'the command line changed'],
+    ])('loads again when %s', (_, fingerprint, difference) => {
+      const plan = preloaded({}, fingerprint);
+      expect(plan).toMatchObject({ action: 'kexec', reason: 'configured', load: loadSpec() });
+      expect(plan.why).toBe(`${difference} since the kernel was loaded at ${loadedAt}: loading it again`);
+    });
+
+    it('goes cold (and so unloads it) once the configuration says no', () => {
+      const plan = preloaded({ reading: { config: { ...config, loadKexec: { value: false, origin: 'x:1' } } } });
+      expect(plan).toMatchObject({ action: 'cold', reason: 'disabled' });
+    });
+
+    it('goes cold when its kernel file is gone', () => {
+      expect(preloaded({ rest: { kernelFile: { path: '/boot/vmlinuz', problem: '/boot/vmlinuz does not exist' } } })).toMatchObject({ action: 'cold', reason: 'kernel-unusable' });
+    });
   });
 
   it('passes configuration warnings on', () => {

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import type { FileIdentity, LoadRecord } from '../plan/fingerprint.js';
+import type { SystemRoot } from '../system-root.js';
+import { LOAD_RECORD } from './paths.js';
+import { writeStateFile } from './state-dir.js';
+
+const isIdentity = (value: unknown): value is FileIdentity =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as FileIdentity).path === 'string' &&
+  ['device', 'inode', 'size', 'modifiedMs'].every((key) => typeof (value as Record<string, unknown>)[key] === 'number');
+
+function isLoadRecord(value: unknown): value is LoadRecord {
+  const record = value as LoadRecord;
+  return (
+    typeof record?.loadedAt === 'string' &&
+    isIdentity(record.fingerprint?.kernel) &&
+    Array.isArray(record.fingerprint.initrds) &&
+    record.fingerprint.initrds.every(isIdentity) &&
+    typeof record.fingerprint.cmdline === 'string' &&
+    typeof record.fingerprint.fileSyscall === 'boolean'
+  );
+}
+
+/** The record of the kernel we loaded; undefined when there is none or it cannot be trusted. */
+export function readLoadRecord(root: SystemRoot): LoadRecord | undefined {
+  try {
+    const record: unknown = JSON.parse(fs.readFileSync(root.path(LOAD_RECORD), 'utf8'));
+    return isLoadRecord(record) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeLoadRecord(root: SystemRoot, record: LoadRecord): void {
+  writeStateFile(root, LOAD_RECORD, JSON.stringify(record) + '\n');
+}
+
+export function removeLoadRecord(root: SystemRoot): void {
+  fs.rmSync(root.path(LOAD_RECORD), { force: true });
+}
