@@ -162,6 +162,7 @@ export function expandWord(word: Word, env: Env, params: readonly string[]): { f
       if (v && 'unknown' in v) return { unknown: v.unknown };
       value = v ? v.value : '';
       if (v) for (const f of v.from) from.add(f);
+      else from.add(part.name); // unset: still say where the value was meant to come from
     }
     if (part.quoted) {
       current += value;

@@ -132,8 +132,8 @@ export function resolveGrubDefault(
   const first = readDefault(top);
   if ('unknown' in first) return { unusable: `cannot tell the default entry: ${first.unknown}` };
   const from = first.from;
-  const viaNextEntry = from.has('next_entry');
-  const source = viaNextEntry ? 'next_entry' : from.has('saved_entry') ? 'saved_entry' : 'default';
+  const viaNextEntry = from.has('next_entry') && first.value !== undefined && first.value !== '';
+  const source = from.has('next_entry') ? 'next_entry' : from.has('saved_entry') ? 'saved_entry' : 'default';
   let how: string;
   if (first.value === undefined) how = 'default not set: the first entry';
   else how = `via ${source}=${quote(first.value)}`;
