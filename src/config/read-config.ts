@@ -91,7 +91,7 @@ function listSnippets(root: SystemRoot, errors: ConfigDiagnostic[], warnings: Co
     return [];
   }
   const snippets: string[] = [];
-  // run-parts sorts in the C locale: byte order, which for these ASCII names is code unit order.
+  // run-parts sorts in the C locale: byte order, which is code unit order for the ASCII names it accepts.
   for (const name of names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const file = `${SNIPPET_DIR}/${name}`;
     if (!RUN_PARTS_NAME.test(name)) {
@@ -221,7 +221,6 @@ function errorCode(e: unknown): string | undefined {
 function describeFsError(e: unknown): string {
   const code = errorCode(e);
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
   if (code === 'ENOTDIR') return 'not a directory';
   return code ?? String(e);
 }

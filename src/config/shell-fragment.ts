@@ -141,8 +141,11 @@ class FragmentEvaluator {
   }
 
   private atEndOfWord(): boolean {
-    const c = this.peek();
-    return c === undefined || c === '\n' || BLANK.test(c) || c in OPERATOR_MEANINGS;
+    return !this.continuesWord(this.peek());
+  }
+
+  private continuesWord(c: string | undefined): c is string {
+    return c !== undefined && c !== '\n' && !BLANK.test(c) && !(c in OPERATOR_MEANINGS);
   }
 
   // --- commands -----------------------------------------------------------
@@ -213,33 +216,36 @@ class FragmentEvaluator {
 
   /** Consumes `NAME=` if the next word starts with it; otherwise consumes nothing. */
   private readAssignmentName(): string | undefined {
-    const start = { pos: this.pos, line: this.line };
-    const name = this.readName();
-    if (name !== '' && this.peek() === '=') {
+    return this.backtrackUnless(() => {
+      const name = this.readName();
+      if (name === '' || this.peek() !== '=') return undefined;
       this.advance();
       return name;
-    }
-    this.pos = start.pos;
-    this.line = start.line;
-    return undefined;
+    });
   }
 
   /** Consumes the unquoted word `word` if it comes next as a whole word. */
   private readWordIf(word: string): boolean {
-    const start = { pos: this.pos, line: this.line };
-    if (this.readName() === word && this.atEndOfWord()) return true;
-    this.pos = start.pos;
-    this.line = start.line;
-    return false;
+    return this.backtrackUnless(() => (this.readName() === word && this.atEndOfWord() ? word : undefined)) !== undefined;
   }
 
   /** `export NAME` without a value: changes no value, so it only needs to be recognised. */
   private readExportedName(): boolean {
+    return this.backtrackUnless(() => {
+      const name = this.readName();
+      return name !== '' && this.atEndOfWord() ? name : undefined;
+    }) !== undefined;
+  }
+
+  /** Runs `read`; when it finds nothing, puts the position back where it was. */
+  private backtrackUnless<T>(read: () => T | undefined): T | undefined {
     const start = { pos: this.pos, line: this.line };
-    if (this.readName() !== '' && this.atEndOfWord()) return true;
-    this.pos = start.pos;
-    this.line = start.line;
-    return false;
+    const result = read();
+    if (result === undefined) {
+      this.pos = start.pos;
+      this.line = start.line;
+    }
+    return result;
   }
 
   /** A shell name ([A-Za-z_][A-Za-z0-9_]*) or '' if none starts here. */
@@ -269,8 +275,7 @@ class FragmentEvaluator {
     let value = '';
     // Tilde expansion happens at the start of the value and after each unquoted ':'.
     let tildeWouldExpand = true;
-    while (!this.atEndOfWord()) {
-      const c = this.peek() as string;
+    for (let c = this.peek(); this.continuesWord(c); c = this.peek()) {
       if (c === '~' && tildeWouldExpand) this.fail('~ (tilde expansion) is not supported: write the path out');
       tildeWouldExpand = c === ':';
       value += this.readValuePart(c);
