@@ -1,0 +1,168 @@
+// Guest root filesystems (mmdebstrap, cached per release + package list) and
+// the per-run disk images (tarball + kexec-reboot .deb + test agent, made with
+// mkfs.ext4 -d, no loop devices).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CACHE, REPO, progress, run } from './host.mjs';
+
+export const RELEASES = {
+  12: { codename: 'bookworm', keyring: '/usr/share/keyrings/debian-archive-bookworm-stable.gpg' },
+  13: { codename: 'trixie', keyring: '/usr/share/keyrings/debian-archive-trixie-stable.gpg' },
+};
+
+const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'procps', 'kmod', 'initramfs-tools'];
+export function packageList(init) {
+  return init === 'sysvinit'
+    ? [...COMMON, 'sysvinit-core', 'sysv-rc', 'initscripts']
+    : [...COMMON, 'systemd-sysv', 'libpam-systemd'];
+}
+
+// A small initrd (virtio + ext4 only) keeps `kexec -l` (SHA-256 in purgatory,
+// slow under TCG) and initrd unpacking short; nothing else about the guest
+// depends on it.
+const ESSENTIAL_HOOK = [
+  'mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/usr/share/initramfs-tools/modules.d"',
+  'echo MODULES=list > "$1/etc/initramfs-tools/conf.d/krvm"',
+  'printf "virtio_pci\\nvirtio_blk\\next4\\n" > "$1/usr/share/initramfs-tools/modules.d/krvm"',
+].join('; ');
+
+function keyringFor(release) {
+  const k = RELEASES[release].keyring;
+  return fs.existsSync(k) ? k : '/usr/share/keyrings/debian-archive-keyring.gpg';
+}
+
+/** The cached root filesystem tarball for (release, init), built when absent. */
+export async function baseTarball({ release, init, mirror }) {
+  const { codename } = RELEASES[release];
+  const pkgs = packageList(init);
+  const key = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ codename, pkgs, ESSENTIAL_HOOK, mirror, v: 1 }))
+    .digest('hex')
+    .slice(0, 12);
+  const tar = path.join(CACHE, `debian${release}-${init}-${key}.tar`);
+  if (fs.existsSync(tar) && process.env.KRVM_REBUILD !== '1') {
+    progress(`debian${release}/${init}: cached root filesystem ${path.relative(REPO, tar)}`);
+    return tar;
+  }
+  progress(`debian${release}/${init}: mmdebstrap ${codename} (${pkgs.length} packages)...`);
+  const started = Date.now();
+  const tmp = `${tar}.tmp`;
+  await run(
+    'mmdebstrap',
+    [
+      '--variant=apt',
+      '--mode=root',
+      `--keyring=${keyringFor(release)}`,
+      `--include=${pkgs.join(',')}`,
+      `--essential-hook=${ESSENTIAL_HOOK}`,
+      '--format=tar',
+      codename,
+      tmp,
+      `deb ${mirror} ${codename} main`,
+    ],
+    { logFile: path.join(CACHE, `mmdebstrap-debian${release}-${init}.log`) },
+  );
+  fs.renameSync(tmp, tar);
+  progress(`debian${release}/${init}: root filesystem built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return tar;
+}
+
+/** Copies /boot/vmlinuz-* and initrd.img-* out of a tarball: { kernel, initrd, uname }. */
+export async function extractKernel(tar, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  await run('tar', ['-xf', tar, '-C', dir, '--wildcards', './boot/vmlinuz-*', './boot/initrd.img-*']);
+  const boot = path.join(dir, 'boot');
+  const vmlinuz = fs.readdirSync(boot).filter((f) => f.startsWith('vmlinuz-')).sort().pop();
+  const uname = vmlinuz.slice('vmlinuz-'.length);
+  return { kernel: path.join(boot, vmlinuz), initrd: path.join(boot, `initrd.img-${uname}`), uname };
+}
+
+/**
+ * Makes a bootable disk image for one VM run: the tarball unpacked, the
+ * package installed, the agent and its step scripts in place.
+ * steps: array of shell snippets, steps[i] runs on boot i+1.
+ * alt: { kernel, initrd } copied to /boot/vmlinuz-krvm-alt, /boot/initrd.img-krvm-alt.
+ */
+export async function makeDisk({ tar, init, deb, steps, alt, dir, name }) {
+  const tree = path.join(dir, `${name}.tree`);
+  const disk = path.join(dir, `${name}.img`);
+  fs.rmSync(tree, { recursive: true, force: true });
+  fs.mkdirSync(tree, { recursive: true });
+  await run('tar', ['-xf', tar, '-C', tree]);
+  const w = (p, text, mode = 0o644) => {
+    const f = path.join(tree, p);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, text, { mode });
+    fs.chmodSync(f, mode);
+  };
+  const guest = path.join(REPO, 'test', 'vm', 'guest');
+  w('etc/hostname', 'krvm\n');
+  w('etc/hosts', '127.0.0.1 localhost\n127.0.1.1 krvm\n');
+  w('etc/fstab', '/dev/vda / ext4 rw,errors=remount-ro 0 0\n');
+  w('usr/local/sbin/krvm-boot', fs.readFileSync(path.join(guest, 'krvm-boot')), 0o755);
+  steps.forEach((s, i) => w(`etc/krvm/steps/${i + 1}.sh`, s.endsWith('\n') ? s : `${s}\n`));
+  if (alt) {
+    fs.copyFileSync(alt.kernel, path.join(tree, 'boot/vmlinuz-krvm-alt'));
+    fs.copyFileSync(alt.initrd, path.join(tree, 'boot/initrd.img-krvm-alt'));
+  }
+  if (init === 'systemd') {
+    fs.mkdirSync(path.join(tree, 'var/log/journal'), { recursive: true });
+    w('etc/systemd/system/krvm.service', fs.readFileSync(path.join(guest, 'krvm.service')));
+    const wants = path.join(tree, 'etc/systemd/system/multi-user.target.wants');
+    fs.mkdirSync(wants, { recursive: true });
+    fs.symlinkSync('/etc/systemd/system/krvm.service', path.join(wants, 'krvm.service'));
+    // The agent owns ttyS0; a login prompt there would only add noise.
+    for (const unit of ['serial-getty@ttyS0.service', 'getty@tty1.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_reap.service']) {
+      fs.symlinkSync('/dev/null', path.join(tree, 'etc/systemd/system', unit));
+    }
+  } else {
+    w('etc/init.d/krvm', fs.readFileSync(path.join(guest, 'krvm.init')), 0o755);
+    // No gettys on the serial line or virtual consoles.
+    const inittab = path.join(tree, 'etc/inittab');
+    if (fs.existsSync(inittab)) {
+      const text = fs.readFileSync(inittab, 'utf8').replace(/^([^#\n]*:respawn:\/sbin\/getty.*)$/gm, '#$1');
+      fs.writeFileSync(inittab, text);
+    }
+  }
+
+  // Install the package the way an admin would: dpkg -i in the system.
+  // deb === null only for the harness self-test (no package, no scenarios).
+  if (deb) fs.copyFileSync(deb, path.join(tree, 'tmp/kexec-reboot.deb'));
+  w('usr/sbin/policy-rc.d', '#!/bin/sh\nexit 101\n', 0o755);
+  const script = [
+    'set -e',
+    'T="$1"',
+    'mount -t proc proc "$T/proc"',
+    'mount -t sysfs sysfs "$T/sys"',
+    'mount --rbind /dev "$T/dev"',
+    'export DEBIAN_FRONTEND=noninteractive',
+    ...(deb
+      ? [
+          'chroot "$T" dpkg -i /tmp/kexec-reboot.deb || { cp /etc/resolv.conf "$T/etc/resolv.conf"; chroot "$T" apt-get -y -f install; }',
+          'chroot "$T" dpkg -s kexec-reboot | grep -q "^Status: install ok installed"',
+        ]
+      : []),
+    init === 'sysvinit' ? 'chroot "$T" update-rc.d krvm defaults' : 'true',
+  ].join('\n');
+  const log = path.join(dir, `${name}.install.log`);
+  await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', tree], { logFile: log });
+  fs.rmSync(path.join(tree, 'usr/sbin/policy-rc.d'));
+  fs.rmSync(path.join(tree, 'tmp/kexec-reboot.deb'), { force: true });
+
+  // Baseline the agent puts back on every boot.
+  const orig = path.join(tree, 'var/lib/krvm/orig');
+  fs.mkdirSync(orig, { recursive: true });
+  if (fs.existsSync(path.join(tree, 'etc/default/kexec'))) {
+    fs.copyFileSync(path.join(tree, 'etc/default/kexec'), path.join(orig, 'default-kexec'));
+  }
+  fs.writeFileSync(path.join(orig, 'vmlinuz'), fs.readlinkSync(path.join(tree, 'vmlinuz')));
+  fs.writeFileSync(path.join(orig, 'initrd.img'), fs.readlinkSync(path.join(tree, 'initrd.img')));
+
+  fs.rmSync(disk, { force: true });
+  await run('mkfs.ext4', ['-q', '-F', '-L', 'krvm', '-d', tree, disk, '3G']);
+  fs.rmSync(tree, { recursive: true, force: true });
+  return disk;
+}
+

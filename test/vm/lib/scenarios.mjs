@@ -1,0 +1,164 @@
+// The scenarios. Each step is a guest shell snippet run by the agent
+// (test/vm/guest/krvm-boot, which provides `say`, `act` and `divert_kexec`,
+// and puts config, /vmlinuz, /initrd.img and /usr/sbin/kexec back on every
+// boot), plus what the host expects of the transition it triggers.
+//
+// expect: 'kexec' (next kernel starts with no firmware run), 'firmware'
+// (SeaBIOS runs, then the kernel), 'poweroff' (QEMU exits, nothing boots).
+// check(tr, ctx) returns an error string or null; reason is a RegExp the
+// previous boot's kexec log (journal, or serial console under sysvinit) must
+// match.
+
+const count = (s, word) => s.split(/\s+/).filter((w) => w === word).length;
+const sameCmdline = (tr, ctx) =>
+  tr.next && norm(tr.next.cmdline) !== ctx.kexecCmdline
+    ? `command line "${tr.next.cmdline}", expected "${ctx.kexecCmdline}"`
+    : null;
+export const norm = (s) => s.trim().split(/\s+/).join(' ');
+
+export const STEPS = {
+  '1': {
+    title: '`reboot` -> kexec, same command line minus BOOT_IMAGE',
+    script: 'act reboot reboot',
+    expect: 'kexec',
+    check: sameCmdline,
+  },
+  '2a': {
+    title: '`systemctl reboot` -> kexec',
+    script: 'act systemctl-reboot systemctl reboot',
+    expect: 'kexec',
+    check: sameCmdline,
+  },
+  '2b': {
+    title: '`shutdown -r now` -> kexec',
+    script: 'act shutdown-r shutdown -r now',
+    expect: 'kexec',
+    check: sameCmdline,
+  },
+  '2c': {
+    title: 'logind D-Bus Reboot -> kexec',
+    script: 'act logind-Reboot busctl call org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager Reboot b false',
+    expect: 'kexec',
+    check: sameCmdline,
+  },
+  '3a': {
+    title: '`coldreboot` -> firmware',
+    script: 'act coldreboot coldreboot',
+    expect: 'firmware',
+  },
+  '3b': {
+    title: '`kexec -l` by hand, then `coldreboot` -> firmware',
+    script: [
+      'kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline',
+      'say "loaded by hand: rc=$? kexec_loaded=$(cat /sys/kernel/kexec_loaded)"',
+      'act coldreboot coldreboot',
+    ].join('\n'),
+    expect: 'firmware',
+  },
+  '4': {
+    title: '`poweroff` -> powers off, no kexec',
+    script: 'act poweroff poweroff',
+    expect: 'poweroff',
+  },
+  '5': {
+    title: 'LOAD_KEXEC=false -> firmware',
+    script: 'echo LOAD_KEXEC=false >> /etc/default/kexec\nact reboot reboot',
+    expect: 'firmware',
+  },
+  '6': {
+    title: '/vmlinuz repointed after boot -> that kernel boots',
+    script: [
+      'ln -sfn boot/vmlinuz-krvm-alt /vmlinuz',
+      'ln -sfn boot/initrd.img-krvm-alt /initrd.img',
+      'say "repointed: $(readlink /vmlinuz) $(readlink /initrd.img)"',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'kexec',
+    needsAlt: true,
+    check: (tr, ctx) =>
+      tr.next && tr.next.uname !== ctx.altUname ? `booted ${tr.next.uname}, expected the repointed ${ctx.altUname}` : null,
+  },
+  '7a': {
+    title: 'failure: kernel file missing -> firmware, reason logged',
+    script: 'echo KERNEL_IMAGE=/boot/vmlinuz-krvm-missing >> /etc/default/kexec\nact reboot reboot',
+    expect: 'firmware',
+    reason: /vmlinuz-krvm-missing/,
+  },
+  '7b': {
+    title: 'failure: corrupt kernel -> firmware, reason logged',
+    script: [
+      'head -c 4000000 /dev/urandom > /boot/vmlinuz-krvm-corrupt',
+      'ln -sfn boot/vmlinuz-krvm-corrupt /vmlinuz',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'firmware',
+    reason: /kexec-reboot.*(vmlinuz-krvm-corrupt|kexec.*(fail|error|exit|status|invalid|cannot))/i,
+  },
+  '7c': {
+    title: 'failure: corrupt initrd -> firmware, reason logged',
+    script: [
+      'head -c 4000000 /dev/urandom > /boot/initrd.img-krvm-corrupt',
+      'ln -sfn boot/initrd.img-krvm-corrupt /initrd.img',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'firmware',
+    reason: /kexec-reboot.*(initrd.img-krvm-corrupt|initrd)/i,
+  },
+  '7d': {
+    title: 'failure: broken config line -> firmware, reason logged',
+    script: `printf '%s\\n' 'APPEND="unterminated' >> /etc/default/kexec\nact reboot reboot`,
+    expect: 'firmware',
+    reason: /\/etc\/default\/kexec:\d+/,
+  },
+  '7e': {
+    title: 'failure: `kexec` hangs -> firmware, reason logged',
+    script: [
+      'divert_kexec',
+      `printf '#!/bin/sh\\nexec sleep infinity\\n' > /usr/sbin/kexec`,
+      'chmod 755 /usr/sbin/kexec',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'firmware',
+    reason: /kexec-reboot.*(time|timed out|timeout|killed|SIGTERM|SIGKILL)/i,
+  },
+  '7f': {
+    title: 'failure: /usr/sbin/kexec removed -> firmware, reason logged',
+    script: 'divert_kexec\nact reboot reboot',
+    expect: 'firmware',
+    reason: /kexec-reboot.*(\/usr\/sbin\/kexec|ENOENT|not found|no such|not installed|missing)/i,
+  },
+  '8': {
+    title: 'APPEND="$(cat /proc/cmdline) marker" -> marker once, no BOOT_IMAGE',
+    // Runs from a firmware boot, so /proc/cmdline has BOOT_IMAGE= to strip.
+    script: `printf '%s\\n' 'APPEND="$(cat /proc/cmdline) krvm_marker=1"' >> /etc/default/kexec\nact reboot reboot`,
+    expect: 'kexec',
+    check: (tr) => {
+      if (!tr.next) return null;
+      const c = tr.next.cmdline;
+      if (count(c, 'krvm_marker=1') !== 1) return `krvm_marker=1 appears ${count(c, 'krvm_marker=1')} times in "${c}"`;
+      if (/(^|\s)BOOT_IMAGE=/.test(c)) return `BOOT_IMAGE= still on "${c}"`;
+      return null;
+    },
+  },
+  // Harness self-test only (`run.mjs --selftest`, no package installed): proves
+  // the host tells a kexec from a firmware run. Never counted as scenarios.
+  h1: {
+    title: 'self-test: `kexec -l` by hand + `systemctl kexec` -> kexec',
+    script: 'kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline\nact systemctl-kexec systemctl kexec',
+    expect: 'kexec',
+  },
+  h2: {
+    title: 'self-test: `reboot` without the package -> firmware',
+    script: 'act reboot reboot',
+    expect: 'firmware',
+  },
+};
+
+// Step orders per VM run. Booting 1 and 8 from a firmware boot matters: only
+// then does /proc/cmdline carry BOOT_IMAGE=.
+export const CHAINS = {
+  systemd: ['1', '2a', '2b', '2c', '6', '3a', '8', '3b', '5', '7d', '7a', '7b', '7f', '7c', '7e', '4'],
+  sysvinit: ['1', '3a', '3b', '5', '4'],
+  demo: ['1', '3a', '4'],
+  selftest: ['h1', 'h2', '4'],
+};

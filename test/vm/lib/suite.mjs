@@ -1,0 +1,169 @@
+// Runs chains of steps in VMs and judges each transition from the host's
+// view: serial console lines (timestamped on arrival) and SeaBIOS banners.
+import fs from 'node:fs';
+import path from 'node:path';
+import { progress } from './host.mjs';
+import { makeDisk } from './image.mjs';
+import { CHAINS, STEPS, norm } from './scenarios.mjs';
+import { runVM } from './vm.mjs';
+
+export function appendFor(uname) {
+  // BOOT_IMAGE= as GRUB passes it, so the suite sees it stripped on kexec.
+  return `BOOT_IMAGE=/boot/vmlinuz-${uname} root=/dev/vda ro console=ttyS0 panic=10`;
+}
+
+/**
+ * Splits a VM's events into boots and transitions.
+ * A transition starts at an `action` marker and ends at the next boot marker
+ * (or QEMU's exit); its path lists, in order, firmware runs, kernels started
+ * without a firmware run just before (kexec), watchdog resets and the exit.
+ */
+export function analyze(events) {
+  const boots = [];
+  const transitions = [];
+  let cur = null;
+  let lastFirmwareBeforeKernel = false;
+  for (const ev of events) {
+    if (ev.type === 'line') {
+      const text = ev.text;
+      let m;
+      if ((m = text.match(/^KRVM boot=(\d+) init=(\S+) uname=(\S+) cmdline=(.*)$/))) {
+        const boot = { n: Number(m[1]), t: ev.t, init: m[2], uname: m[3], cmdline: m[4], prevlog: [] };
+        boots.push(boot);
+        if (cur) {
+          cur.next = boot;
+          cur.upAt = ev.t;
+          transitions.push(cur);
+          cur = null;
+        }
+      } else if ((m = text.match(/^KRVM prevlog: (.*)$/))) {
+        boots.at(-1)?.prevlog.push(m[1]);
+      } else if ((m = text.match(/^KRVM action step=(\d+) name=(\S+)/))) {
+        if (cur) transitions.push(cur); // an action that never led anywhere
+        cur = { step: Number(m[1]), name: m[2], t: ev.t, path: [], lines: [], kernelAt: null, firmwareAt: null, next: null };
+        lastFirmwareBeforeKernel = false;
+      } else if (cur) {
+        cur.lines.push(text);
+        if (/Linux version \d/.test(text)) {
+          if (cur.kernelAt === null) cur.kernelAt = ev.t;
+          if (!lastFirmwareBeforeKernel) cur.path.push('kexec');
+          lastFirmwareBeforeKernel = false;
+        }
+      }
+    } else if (cur && ev.type === 'firmware') {
+      cur.path.push('firmware');
+      cur.firmwareAt ??= ev.t;
+      lastFirmwareBeforeKernel = true;
+    } else if (cur && ev.type === 'reset') {
+      cur.path.push(`watchdog-reset(${ev.why})`);
+    } else if (cur && ev.type === 'exit') {
+      cur.path.push(cur.path.length === 0 && ev.code === 0 ? 'poweroff' : `qemu-exit(${ev.code})`);
+      cur.exitAt = ev.t;
+    }
+  }
+  if (cur) transitions.push(cur);
+  return { boots, transitions };
+}
+
+function judge(stepId, tr, ctx) {
+  const step = STEPS[stepId];
+  const row = { id: stepId, title: step.title, expected: step.expect, observed: 'not reached', down: null, up: null, ok: false, note: '' };
+  if (!tr) {
+    row.note = 'the chain stopped before this step';
+    return row;
+  }
+  row.observed = tr.path.join('>') || 'nothing';
+  if (tr.kernelAt !== null) row.down = (tr.kernelAt - tr.t) / 1000;
+  if (tr.next) row.up = (tr.next.t - tr.t) / 1000;
+  if (step.expect === 'poweroff' && tr.exitAt !== undefined) row.down = (tr.exitAt - tr.t) / 1000;
+  const problems = [];
+  if (row.observed !== step.expect) problems.push(`path ${row.observed}`);
+  if (step.expect !== 'poweroff' && !tr.next) problems.push('no next boot');
+  const err = step.check?.(tr, ctx);
+  if (err) problems.push(err);
+  if (step.reason) {
+    const log = [...(tr.next?.prevlog ?? []), ...tr.lines];
+    if (!log.some((l) => step.reason.test(l))) problems.push(`no logged reason matching ${step.reason}`);
+  }
+  row.ok = problems.length === 0;
+  row.note = problems.join('; ');
+  return row;
+}
+
+/**
+ * One VM run: makes the disk, boots, runs the chain's steps in order.
+ * Returns rows for the table.
+ */
+export async function runChain({ release, init, chain, tar, kernel, alt, deb, dir, label, verbose = false }) {
+  const name = `debian${release}-${init}${label ? `-${label}` : ''}`;
+  const tag = `debian${release}/${init}`;
+  const stepIds = CHAINS[chain];
+  const steps = stepIds.map((id) => `# ${id}: ${STEPS[id].title}\n${STEPS[id].script}`);
+  const needsAlt = stepIds.some((id) => STEPS[id].needsAlt);
+  progress(`${tag}: making the disk (package + agent, ${stepIds.length} steps)`);
+  const t0 = Date.now();
+  const disk = await makeDisk({ tar, init, deb, steps, alt: needsAlt ? alt : null, dir, name });
+  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG`);
+  const append = appendFor(kernel.uname);
+  const ctx = { kexecCmdline: norm(append.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')), altUname: alt?.uname };
+  let lastAction = null;
+  const vmStart = Date.now();
+  const { events } = await runVM({
+    name,
+    disk,
+    kernel: kernel.kernel,
+    initrd: kernel.initrd,
+    append,
+    dir,
+    onLine: ({ t, text }) => {
+      const at = `${tag} +${(t / 1000).toFixed(1)}s`;
+      let m;
+      if ((m = text.match(/^KRVM boot=(\d+) init=\S+ uname=(\S+)/))) {
+        const since = lastAction !== null ? ` (${((t - lastAction) / 1000).toFixed(1)} s after the action)` : '';
+        progress(`${at}: boot ${m[1]} up, ${m[2]}${since}`);
+      } else if ((m = text.match(/^KRVM action step=(\d+) name=(\S+)/))) {
+        lastAction = t;
+        const id = stepIds[Number(m[1]) - 1];
+        progress(`${at}: step ${m[1]} [${id ?? 'end'}] ${m[2]}`);
+      } else if (/^\(host\)/.test(text) || /^KRVM action-returned step=\d+ rc=[1-9]/.test(text)) {
+        progress(`${at}: ${text}`);
+      } else if (/Linux version \d/.test(text) && lastAction !== null) {
+        progress(`${at}: kernel starting (${((t - lastAction) / 1000).toFixed(1)} s after the action)`);
+      } else if (verbose) {
+        progress(`${at}: ${text}`);
+      }
+    },
+  });
+  const vmSeconds = (Date.now() - vmStart) / 1000;
+  if (process.env.KRVM_KEEP !== '1') fs.rmSync(disk, { force: true });
+  const { boots, transitions } = analyze(events);
+  const rows = stepIds.map((id, i) => {
+    const tr = transitions.find((x) => x.step === i + 1);
+    return { ...judge(id, tr, ctx), release, init };
+  });
+  if (boots.length === 0) {
+    rows.forEach((r) => (r.note = r.note || 'the VM never reached the test agent'));
+  }
+  progress(`${tag}: VM finished in ${vmSeconds.toFixed(0)} s, ${rows.filter((r) => r.ok).length}/${rows.length} steps passed (serial log: ${path.join(dir, `${name}.serial.log`)})`);
+  return { rows, boots, transitions, vmSeconds, name, events };
+}
+
+export function table(rows) {
+  const fmt = (x) => (x === null || x === undefined ? '-' : `${x.toFixed(1)}s`);
+  const head = ['scenario', 'release', 'init', 'expected', 'observed', 'downtime kernel/up', 'result'];
+  const body = rows.map((r) => [
+    `${r.id} ${r.title}`,
+    `Debian ${r.release}`,
+    r.init,
+    r.expected,
+    r.observed,
+    r.expected === 'poweroff' ? `off ${fmt(r.down)}` : `${fmt(r.down)}/${fmt(r.up)}`,
+    r.ok ? 'PASS' : 'FAIL',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  const out = [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)];
+  const notes = rows.filter((r) => r.note).map((r) => `  ${r.id} Debian ${r.release} ${r.init}: ${r.note}`);
+  if (notes.length) out.push('', 'notes:', ...notes);
+  return out.join('\n');
+}

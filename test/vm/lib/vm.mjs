@@ -1,0 +1,163 @@
+// One QEMU run (TCG only, never KVM): direct kernel boot, virtio disk, serial
+// console read line by line with host timestamps, SeaBIOS debug console
+// (isa-debugcon 0x402) watched to count firmware runs. A watchdog resets the
+// machine (monitor `system_reset`, i.e. through firmware) when a step hangs,
+// so one stuck transition does not lose the rest of the chain.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+// SeaBIOS prints its banner twice per run (debug console, then again once the
+// text console is up); the BUILD: line follows only the first one.
+const BANNER = /SeaBIOS \(version [^\n]*\nBUILD:/g;
+
+/**
+ * Returns { events, exitCode } where events are, in time order,
+ *   { t, type: 'line', text } serial line, t = ms since the VM started,
+ *   { t, type: 'firmware' }   a SeaBIOS banner (a firmware run),
+ *   { t, type: 'reset', why } the watchdog reset the machine,
+ *   { t, type: 'exit', code } QEMU exited.
+ */
+export function runVM({ name, disk, kernel, initrd, append, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
+  return new Promise((resolve) => {
+    const debugLog = path.join(dir, `${name}.debugcon.log`);
+    const monSock = path.join(dir, `${name}.monitor.sock`);
+    const serialLog = fs.createWriteStream(path.join(dir, `${name}.serial.log`));
+    fs.rmSync(debugLog, { force: true });
+    fs.rmSync(monSock, { force: true });
+    fs.writeFileSync(debugLog, '');
+    const args = [
+      '-accel', 'tcg',
+      '-machine', 'pc',
+      '-cpu', 'max',
+      '-m', '1024',
+      '-smp', '1',
+      '-nodefaults', '-no-user-config',
+      '-display', 'none',
+      '-rtc', 'base=utc',
+      '-kernel', kernel,
+      '-initrd', initrd,
+      '-append', append,
+      '-drive', `file=${disk},format=raw,if=virtio,cache=unsafe`,
+      '-chardev', 'stdio,id=ser0,signal=off',
+      '-serial', 'chardev:ser0',
+      '-chardev', `file,id=dbg,path=${debugLog}`,
+      '-device', 'isa-debugcon,iobase=0x402,chardev=dbg',
+      '-monitor', `unix:${monSock},server=on,wait=off`,
+    ];
+    fs.writeFileSync(path.join(dir, `${name}.qemu-cmdline`), `qemu-system-x86_64 ${args.map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
+    const start = Date.now();
+    const now = () => Date.now() - start;
+    const events = [];
+    const qemu = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    qemu.stderr.on('data', (d) => (stderr += d));
+
+    // Watchdog state.
+    let pendingAction = null; // time of the last action not yet followed by a boot marker
+    let actionFailedAt = null;
+    let lastBootProgress = 0; // firmware/kernel/reset seen, boot marker not yet
+    let awaitingBoot = true;
+    let resets = 0;
+
+    const reset = (why) => {
+      events.push({ t: now(), type: 'reset', why });
+      serialLog.write(`[host ${(now() / 1000).toFixed(3)}] WATCHDOG system_reset: ${why}\n`);
+      onLine?.({ t: now(), text: `(host) watchdog system_reset: ${why}` });
+      resets += 1;
+      pendingAction = null;
+      actionFailedAt = null;
+      awaitingBoot = true;
+      lastBootProgress = now();
+      if (resets > 4) {
+        qemu.kill('SIGTERM');
+        return;
+      }
+      const s = net.connect(monSock, () => s.end('system_reset\n'));
+      s.on('error', () => qemu.kill('SIGTERM'));
+    };
+
+    let buf = '';
+    qemu.stdout.on('data', (chunk) => {
+      const t = now();
+      buf += chunk.toString('latin1');
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const text = buf.slice(0, i).replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+        buf = buf.slice(i + 1);
+        events.push({ t, type: 'line', text });
+        serialLog.write(`[${(t / 1000).toFixed(3)}] ${text}\n`);
+        if (/^KRVM action step=/.test(text)) {
+          pendingAction = t;
+          awaitingBoot = false;
+        } else if (/^KRVM action-returned step=\d+ rc=[1-9]/.test(text)) {
+          actionFailedAt = t;
+        } else if (/^KRVM boot=/.test(text)) {
+          pendingAction = null;
+          actionFailedAt = null;
+          awaitingBoot = false;
+        } else if (/Linux version /.test(text)) {
+          awaitingBoot = true;
+          lastBootProgress = t;
+        }
+        onLine?.({ t, text });
+      }
+    });
+
+    // SeaBIOS prints its banner on the debug console on every firmware run.
+    let dbgOffset = 0;
+    let dbgText = '';
+    const pollDebugcon = () => {
+      let fd;
+      try {
+        fd = fs.openSync(debugLog, 'r');
+        const size = fs.fstatSync(fd).size;
+        if (size > dbgOffset) {
+          const b = Buffer.alloc(size - dbgOffset);
+          fs.readSync(fd, b, 0, b.length, dbgOffset);
+          dbgOffset = size;
+          dbgText += b.toString('latin1');
+          let last = 0;
+          for (const m of dbgText.matchAll(BANNER)) {
+            events.push({ t: now(), type: 'firmware' });
+            serialLog.write(`[host ${(now() / 1000).toFixed(3)}] FIRMWARE: SeaBIOS banner on debugcon\n`);
+            onLine?.({ t: now(), text: '(host) firmware run: SeaBIOS banner' });
+            awaitingBoot = true;
+            lastBootProgress = now();
+            last = m.index + m[0].length;
+          }
+          // Keep an unfinished banner for the next read.
+          dbgText = dbgText.slice(last).slice(-200);
+        }
+      } catch {
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+    };
+    const timer = setInterval(() => {
+      pollDebugcon();
+      const t = now();
+      if (t > totalTimeoutMs) {
+        events.push({ t, type: 'reset', why: 'total time limit, QEMU killed' });
+        qemu.kill('SIGTERM');
+      } else if (actionFailedAt !== null && t - actionFailedAt > 20_000) {
+        reset('the step command failed and nothing happened for 20 s');
+      } else if (pendingAction !== null && t - pendingAction > actionTimeoutMs) {
+        reset(`no new boot ${actionTimeoutMs / 1000} s after the action`);
+      } else if (awaitingBoot && pendingAction === null && t - lastBootProgress > bootTimeoutMs) {
+        reset(`boot did not reach the test agent in ${bootTimeoutMs / 1000} s`);
+      }
+    }, 100);
+
+    qemu.on('close', (code) => {
+      clearInterval(timer);
+      pollDebugcon();
+      if (buf) events.push({ t: now(), type: 'line', text: buf });
+      events.push({ t: now(), type: 'exit', code });
+      serialLog.write(`[host ${(now() / 1000).toFixed(3)}] QEMU exited ${code}\n${stderr}`);
+      serialLog.end();
+      resolve({ events, exitCode: code, stderr });
+    });
+  });
+}
