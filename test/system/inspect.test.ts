@@ -10,7 +10,7 @@ afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
 describe('inspectKernel', () => {
   it('accepts a bzImage', () => {
     fake = makeFakeRoot();
-    expect(inspectKernel(fake.root, '/boot/vmlinuz-6.1.0-9-amd64')).toEqual({ path: '/boot/vmlinuz-6.1.0-9-amd64' });
+    expect(inspectKernel(fake.root, '/boot/vmlinuz-6.1.0-9-amd64')).toMatchObject({ path: '/boot/vmlinuz-6.1.0-9-amd64', identity: { size: 1024 } });
   });
 
   it.each([
