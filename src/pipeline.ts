@@ -5,7 +5,7 @@ import { readSystemFacts } from './system/facts.js';
 import { readLoadRecord } from './system/load-record.js';
 import { inspectInitrd, inspectKernel, type FileFacts } from './system/inspect.js';
 import type { Programs } from './system/programs.js';
-import { resolveConfiguredTarget, type BootTarget } from './target/boot-target.js';
+import { resolveTarget, type BootTarget } from './target/boot-target.js';
 
 /** The plan and everything it was decided from: what `status` shows and the hook acts on. */
 export interface Assessment extends PlanInput {
@@ -26,7 +26,7 @@ function inspectUnlessUnresolved(
 /** read config -> resolve the boot target -> plan. Reads the system; changes nothing. */
 export function assess(root: SystemRoot, programs: Programs): Assessment {
   const reading = readConfig(root);
-  const target = resolveConfiguredTarget(root, reading.config);
+  const target = resolveTarget(root, reading.config);
   const input: PlanInput = {
     reading,
     target,

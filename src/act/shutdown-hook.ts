@@ -4,6 +4,7 @@ import type { SystemRoot } from '../system-root.js';
 import type { Programs } from '../system/programs.js';
 import { detectShutdownVerb, type ShutdownVerb } from '../system/shutdown-verb.js';
 import { carryOut } from './carry-out.js';
+import { clearGrubNextEntry } from './grub-next-entry.js';
 import { createKexecRunner } from './kexec-runner.js';
 
 export interface HookLimits {
@@ -39,6 +40,11 @@ export async function runShutdownHook(
     const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
     const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
     log(outcome.path === 'kexec' ? 'notice' : 'warning', `${verb}: ${outcome.path === 'kexec' ? 'kexec' : 'firmware reboot'}: ${outcome.message}`);
+    const oneShot = assessment.target.grubNextEntry;
+    if (outcome.path === 'kexec' && oneShot) {
+      const cleared = await clearGrubNextEntry(root, programs.grubEditenv, oneShot.grubenv);
+      log(cleared.ok ? 'info' : 'warning', cleared.detail);
+    }
   } catch (error) {
     log('err', `firmware reboot: unexpected error: ${(error as Error).message}`);
   }

@@ -183,6 +183,9 @@ export function findGrubEntry(root: SystemRoot): EntryLookup {
     cmdline: files.files.cmdline,
     origin: `${name} ${how}`,
   };
-  if (viaNextEntry) entry.viaNextEntry = true;
+  if (viaNextEntry) {
+    entry.viaNextEntry = true;
+    entry.grubenv = path.posix.join(path.posix.dirname(cfg), 'grubenv');
+  }
   return { found: entry };
 }

@@ -16,6 +16,8 @@ export interface BootEntry {
    * load succeeded.
    */
   viaNextEntry?: boolean;
+  /** With viaNextEntry: the grubenv that holds next_entry. */
+  grubenv?: string;
   /**
    * systemd-boot: chosen through the LoaderEntryOneShot EFI variable
    * (`bootctl set-oneshot`, `systemctl reboot --boot-loader-entry=`), which

@@ -121,8 +121,8 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
  * otherwise the configuration and the files decide.
  */
 export function planReboot(input: PlanInput): Plan {
-  const { system } = input;
-  const warnings = input.reading.warnings.map(formatDiagnostic);
+  const { system, target } = input;
+  const warnings = [...input.reading.warnings.map(formatDiagnostic), ...(target.bootloaderFallback ? [target.bootloaderFallback] : [])];
 
   if (system.coldRequested) return cold('cold-requested', 'coldreboot asked for a firmware restart', warnings);
   const ours = system.kernelLoaded ? input.loadRecord : undefined;

@@ -5,6 +5,7 @@ export interface Programs {
   readonly kexec: string;
   readonly reboot: string;
   readonly systemctl: string;
+  readonly grubEditenv: string;
 }
 
 function firstExisting(candidates: readonly string[]): string {
@@ -17,6 +18,7 @@ export function programsFromEnvironment(env: NodeJS.ProcessEnv = process.env): P
     kexec: env.KEXEC_REBOOT_KEXEC || firstExisting(['/usr/sbin/kexec', '/sbin/kexec']),
     reboot: env.KEXEC_REBOOT_REBOOT || firstExisting(['/usr/sbin/reboot', '/sbin/reboot']),
     systemctl: env.KEXEC_REBOOT_SYSTEMCTL || '/usr/bin/systemctl',
+    grubEditenv: env.KEXEC_REBOOT_GRUB_EDITENV || '/usr/bin/grub-editenv',
   };
 }
 

@@ -3,6 +3,7 @@ import type { KexecConfig, Sourced } from '../config/config.js';
 import type { SystemRoot } from '../system-root.js';
 import { resolveLinks } from '../system/links.js';
 import { inheritableCmdline } from './cmdline.js';
+import { findBlsEntry, findGrubEntry, GRUB_CFG_PATHS, type BootEntry, type EntryLookup } from '../bootloader/index.js';
 
 /** What kexec would boot: paths are system paths with symlinks followed. */
 export interface BootTarget {
@@ -11,6 +12,10 @@ export interface BootTarget {
   readonly cmdline: Sourced<string>;
   /** Anything that stopped a value from being resolved; the planner turns these into a cold reboot. */
   readonly problems: readonly TargetProblem[];
+  /** Why the bootloader's entry is not used although USE_GRUB_CONFIG asks for it. */
+  readonly bootloaderFallback?: string;
+  /** A grub-reboot one-shot chose this entry: GRUB will not run to clear it, so we do once the kernel is loaded. */
+  readonly grubNextEntry?: { readonly grubenv: string };
 }
 
 export interface TargetProblem {
@@ -52,7 +57,7 @@ function resolveCmdline(root: SystemRoot, config: KexecConfig, problems: TargetP
 }
 
 /** The kernel, initrd and command line named by KERNEL_IMAGE, INITRD and APPEND. */
-export function resolveConfiguredTarget(root: SystemRoot, config: KexecConfig): BootTarget {
+function resolveConfiguredTarget(root: SystemRoot, config: KexecConfig): BootTarget {
   const problems: TargetProblem[] = [];
   const kernel = followLinks(root, 'kernel', config.kernelImage.value, problems);
   const initrds = config.initrd.value === '' ? [] : [followLinks(root, 'initrd', config.initrd.value, problems)];
@@ -65,4 +70,37 @@ export function resolveConfiguredTarget(root: SystemRoot, config: KexecConfig): 
     cmdline: resolveCmdline(root, config, problems),
     problems,
   };
+}
+
+/**
+ * The entry the bootloader would boot next: GRUB's when it is configured,
+ * else a Boot Loader Spec entry when there are some.
+ */
+function bootloaderEntry(root: SystemRoot): EntryLookup {
+  const grub = findGrubEntry(root);
+  if ('found' in grub || GRUB_CFG_PATHS.some((cfg) => fs.existsSync(root.path(cfg)))) return grub;
+  return findBlsEntry(root) ?? { unusable: 'neither a GRUB configuration nor Boot Loader Spec entries were found' };
+}
+
+function targetFromEntry(root: SystemRoot, entry: BootEntry): BootTarget {
+  const problems: TargetProblem[] = [];
+  return {
+    kernel: { value: followLinks(root, 'kernel', entry.kernel, problems), origin: entry.origin },
+    initrds: { value: entry.initrds.map((initrd) => followLinks(root, 'initrd', initrd, problems)), origin: entry.origin },
+    cmdline: { value: inheritableCmdline(entry.cmdline), origin: entry.origin },
+    problems,
+    ...(entry.viaNextEntry && entry.grubenv ? { grubNextEntry: { grubenv: entry.grubenv } } : {}),
+  };
+}
+
+/**
+ * What a kexec would boot: with USE_GRUB_CONFIG=true the bootloader's next
+ * entry (kernel, initrds and command line all from it), falling back to
+ * KERNEL_IMAGE/INITRD/APPEND, with the reason, when that entry cannot be used.
+ */
+export function resolveTarget(root: SystemRoot, config: KexecConfig): BootTarget {
+  if (!config.useGrubConfig.value) return resolveConfiguredTarget(root, config);
+  const lookup = bootloaderEntry(root);
+  if ('found' in lookup) return targetFromEntry(root, lookup.found);
+  return { ...resolveConfiguredTarget(root, config), bootloaderFallback: `USE_GRUB_CONFIG is true, but ${lookup.unusable}; using KERNEL_IMAGE and INITRD instead` };
 }

@@ -27,7 +27,7 @@ export interface FakeRoot {
   read(systemPath: string): string;
   exists(systemPath: string): boolean;
   setKexecMode(mode: FakeKexecMode): void;
-  invocations(program: 'kexec' | 'reboot'): Invocation[];
+  invocations(program: 'kexec' | 'reboot' | 'grub-editenv'): Invocation[];
 }
 
 export const KERNEL_VERSION = '6.1.0-9-amd64';
@@ -85,7 +85,7 @@ export function makeFakeRoot(): FakeRoot {
   const fakeRoot: FakeRoot = {
     dir,
     root: systemRoot(dir),
-    programs: { kexec: '', reboot: '', systemctl: '' },
+    programs: { kexec: '', reboot: '', systemctl: '', grubEditenv: '' },
     env: {},
     write(systemPath, content) {
       fs.mkdirSync(path.dirname(hostPath(systemPath)), { recursive: true });
@@ -118,10 +118,16 @@ export function makeFakeRoot(): FakeRoot {
     kexec: fakeProgram(dir, 'kexec'),
     reboot: fakeProgram(dir, 'reboot'),
     systemctl: fakeProgram(dir, 'systemctl'),
+    grubEditenv: fakeProgram(dir, 'grub-editenv'),
   };
   Object.assign(fakeRoot, {
     programs,
-    env: { KEXEC_REBOOT_KEXEC: programs.kexec, KEXEC_REBOOT_REBOOT: programs.reboot, KEXEC_REBOOT_SYSTEMCTL: programs.systemctl },
+    env: {
+      KEXEC_REBOOT_KEXEC: programs.kexec,
+      KEXEC_REBOOT_REBOOT: programs.reboot,
+      KEXEC_REBOOT_SYSTEMCTL: programs.systemctl,
+      KEXEC_REBOOT_GRUB_EDITENV: programs.grubEditenv,
+    },
   });
   fakeRoot.write('/proc/cmdline', `BOOT_IMAGE=/boot/vmlinuz-${KERNEL_VERSION} root=UUID=0b1c ro quiet\n`);
   fakeRoot.write('/sys/kernel/kexec_loaded', '0\n');

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { bzImage, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+
+/** USE_GRUB_CONFIG end to end: a real grub.cfg made by Debian's grub-mkconfig (test/bootloader/fixtures). */
+const CLI = new URL('../../dist/kexec-reboot.mjs', import.meta.url).pathname;
+const GRUB_FIXTURES = new URL('../bootloader/fixtures/grub/', import.meta.url).pathname;
+const ROOT_UUID = '0a1b2c3d-1111-4222-8333-444455556666';
+const VERSIONS = ['6.1.0-9-amd64', '6.1.0-10-amd64', '6.1.0-11-amd64'];
+
+let fake: FakeRoot;
+afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
+
+function debianWithGrub(grubenv: string): FakeRoot {
+  const f = makeFakeRoot();
+  f.write('/etc/default/kexec', 'USE_GRUB_CONFIG=true\n');
+  f.write('/etc/fstab', `UUID=${ROOT_UUID} / ext4 errors=remount-ro 0 1\n`);
+  f.write('/boot/grub/grub.cfg', fs.readFileSync(path.join(GRUB_FIXTURES, 'saved/grub.cfg')));
+  f.write('/boot/grub/grubenv', fs.readFileSync(path.join(GRUB_FIXTURES, 'saved', grubenv)));
+  for (const version of VERSIONS) {
+    f.write(`/boot/vmlinuz-${version}`, bzImage(version));
+    f.write(`/boot/initrd.img-${version}`, `initramfs-${version}|`);
+  }
+  f.write('/boot/intel-ucode.img', 'intel|');
+  f.write('/boot/amd-ucode.img', 'amd|');
+  return f;
+}
+
+function kexecReboot(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, '--root', fake.dir, ...args], { env: { PATH: process.env.PATH, ...fake.env }, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('USE_GRUB_CONFIG=true', () => {
+  it('boots the grub-set-default entry, with every initrd, and says which entry it is', () => {
+    fake = debianWithGrub('grubenv-set-default-number');
+    const status = JSON.parse(kexecReboot('status', '--json').stdout);
+    expect(status).toMatchObject({
+      nextReboot: 'kexec',
+      kernel: { path: '/boot/vmlinuz-6.1.0-11-amd64', origin: expect.stringMatching(/^\/boot\/grub\/grub\.cfg entry "Advanced options for Debian GNU\/Linux>/) },
+      initrds: { paths: ['/boot/intel-ucode.img', '/boot/amd-ucode.img', '/boot/initrd.img-6.1.0-11-amd64'] },
+    });
+    expect(status.kexecArgv[3]).toBe(`--initrd=${fake.dir}/run/kexec-reboot/initrd.img`);
+  });
+
+  it('takes a grub-reboot one-shot, loads the concatenated initrds, and clears next_entry as GRUB would', () => {
+    fake = debianWithGrub('grubenv-reboot-once');
+    expect(JSON.parse(kexecReboot('status', '--json').stdout).kernel.path).toBe('/boot/vmlinuz-6.1.0-9-amd64');
+    const { code, stderr } = kexecReboot('hook', '--verb', 'reboot');
+    expect(code).toBe(0);
+    expect(stderr).toContain('kexec-reboot: reboot: kexec: loaded /boot/vmlinuz-6.1.0-9-amd64');
+    expect(stderr).toContain('cleared the grub-reboot one-shot (next_entry) in /boot/grub/grubenv');
+    expect(fake.invocations('grub-editenv').map((i) => i.argv)).toEqual([[`${fake.dir}/boot/grub/grubenv`, 'unset', 'next_entry']]);
+    expect(fake.exists('/run/kexec-reboot/initrd.img')).toBe(false);
+  });
+
+  it('does not clear the one-shot when the reboot goes through firmware, so GRUB still honours it', () => {
+    fake = debianWithGrub('grubenv-reboot-once');
+    fake.setKexecMode('fail');
+    kexecReboot('hook', '--verb', 'reboot');
+    expect(fake.invocations('grub-editenv')).toEqual([]);
+  });
+
+  it('falls back to KERNEL_IMAGE and INITRD, saying why, when GRUB\'s entry cannot be used', () => {
+    fake = debianWithGrub('grubenv-set-default-number');
+    fake.remove('/boot/vmlinuz-6.1.0-11-amd64');
+    const status = JSON.parse(kexecReboot('status', '--json').stdout);
+    expect(status).toMatchObject({ nextReboot: 'kexec', kernel: { path: '/boot/vmlinuz-6.1.0-9-amd64' } });
+    expect(status.warnings).toEqual([expect.stringMatching(/^USE_GRUB_CONFIG is true, but .*not found.*; using KERNEL_IMAGE and INITRD instead$/)]);
+  });
+
+  it('uses a Boot Loader Spec entry when there is no GRUB', () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'USE_GRUB_CONFIG=true\n');
+    fake.write('/boot/loader/entries/debian-6.1.0-10-amd64.conf', 'title Debian\nversion 6.1.0-10-amd64\nlinux /vmlinuz-6.1.0-10-amd64\ninitrd /initrd.img-6.1.0-10-amd64\noptions root=/dev/vda ro bls=1\n');
+    fake.write('/boot/vmlinuz-6.1.0-10-amd64', bzImage());
+    fake.write('/boot/initrd.img-6.1.0-10-amd64', 'initramfs');
+    const status = JSON.parse(kexecReboot('status', '--json').stdout);
+    expect(status).toMatchObject({
+      nextReboot: 'kexec',
+      kernel: { path: '/boot/vmlinuz-6.1.0-10-amd64', origin: expect.stringContaining('/boot/loader/entries/debian-6.1.0-10-amd64.conf') },
+      cmdline: { value: 'root=/dev/vda ro bls=1' },
+    });
+  });
+});
