@@ -55,6 +55,7 @@ const KEYS = [
   ['INITRD', 'initrd'],
   ['APPEND', 'append'],
   ['USE_GRUB_CONFIG', 'useGrubConfig'],
+  ['PRELOAD', 'preload'],
 ] as const;
 
 export function configJson(reading: ConfigReading) {

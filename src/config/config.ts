@@ -22,6 +22,8 @@ export interface KexecConfig {
   readonly append: Sourced<string>;
   /** USE_GRUB_CONFIG, default false. */
   readonly useGrubConfig: Sourced<boolean>;
+  /** PRELOAD, default false: load the kernel after boot and whenever its inputs change, not during shutdown. */
+  readonly preload: Sourced<boolean>;
 }
 
 /** A problem found in a configuration file, printed as `file:line: message`. */

@@ -7,6 +7,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import type { Stats } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import type { ConfigDiagnostic, ConfigReading, KexecConfig, Sourced } from './config.js';
+import { untrustedBecause } from '../system/trust.js';
 import { evaluateShellFragment } from './shell-fragment.js';
 
 export const CONFIG_FILE = '/etc/default/kexec';
@@ -18,7 +19,7 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Names run-parts --list accepts (without --lsbsysinit); anything else is skipped. */
 const RUN_PARTS_NAME = /^[A-Za-z0-9_-]+$/;
 
-const KNOWN_SETTINGS = new Set(['LOAD_KEXEC', 'USE_KEXEC', 'KERNEL_IMAGE', 'INITRD', 'APPEND', 'USE_GRUB_CONFIG']);
+const KNOWN_SETTINGS = new Set(['LOAD_KEXEC', 'USE_KEXEC', 'KERNEL_IMAGE', 'INITRD', 'APPEND', 'USE_GRUB_CONFIG', 'PRELOAD']);
 
 /** The last value a shell variable was given, and where. */
 export interface ShellSetting {
@@ -66,6 +67,11 @@ export function readSettings(root: SystemRoot): SettingsReading {
     if (read.kind === 'missing' && file === CONFIG_FILE) continue;
     if (read.kind !== 'text') {
       errors.push({ file, line: read.kind === 'error' ? read.line : undefined, message: describeUnread(read) });
+      continue;
+    }
+    const untrusted = untrustedBecause(read.stats, file);
+    if (untrusted) {
+      errors.push({ file, message: untrusted });
       continue;
     }
     files.push(file);
@@ -116,7 +122,7 @@ function isDirectory(hostPath: string): boolean {
 // --- reading one file -------------------------------------------------------
 
 type FileRead =
-  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'text'; readonly text: string; readonly stats: Stats }
   | { readonly kind: 'missing' }
   | { readonly kind: 'error'; readonly message: string; readonly line?: number };
 
@@ -142,7 +148,8 @@ function readTextFile(hostPath: string): FileRead {
     if (bytes.length > MAX_CONFIG_BYTES) {
       return { kind: 'error', message: `larger than ${MAX_CONFIG_BYTES} bytes (1 MiB); not read` };
     }
-    return decodeText(bytes);
+    const decoded = decodeText(bytes);
+    return decoded.kind === 'text' ? { ...decoded, stats } : decoded;
   } catch (e) {
     return { kind: 'error', message: `cannot read: ${describeFsError(e)}` };
   } finally {
@@ -184,7 +191,7 @@ function symlinkTarget(hostPath: string): string | undefined {
 }
 
 /** Text as the shell would see it, refusing what is clearly not a text file. A UTF-8 BOM is dropped. */
-function decodeText(bytes: Buffer): FileRead {
+function decodeText(bytes: Buffer): { kind: 'text'; text: string } | Exclude<FileRead, { kind: 'text' }> {
   const nul = bytes.indexOf(0);
   if (nul !== -1) {
     return { kind: 'error', line: lineAt(bytes, nul), message: 'contains a NUL byte: not a text file' };
@@ -245,6 +252,7 @@ function interpretSettings(settings: ReadonlyMap<string, ShellSetting>, errors: 
     initrd: stringSetting(settings, 'INITRD', '/initrd.img'),
     append: stringSetting(settings, 'APPEND', ''),
     useGrubConfig: booleanSetting(settings, 'USE_GRUB_CONFIG', false, errors),
+    preload: booleanSetting(settings, 'PRELOAD', false, errors),
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ const DEFAULTS: KexecConfig = {
   initrd: { value: '/initrd.img', origin: 'default' },
   append: { value: '', origin: 'default' },
   useGrubConfig: { value: false, origin: 'default' },
+  preload: { value: false, origin: 'default' },
 };
 
 /** What the template gives, line by line. */
@@ -39,6 +40,7 @@ const TEMPLATE_CONFIG: KexecConfig = {
   initrd: { value: '/initrd.img', origin: '/etc/default/kexec:9' },
   append: { value: '', origin: '/etc/default/kexec:12' },
   useGrubConfig: { value: false, origin: '/etc/default/kexec:15' },
+  preload: { value: false, origin: 'default' },
 };
 
 const BOOT_CMDLINE = 'BOOT_IMAGE=/vmlinuz-6.1.0-18-amd64 root=UUID=0c5e ro quiet';
@@ -387,5 +389,19 @@ describe('readConfig: nothing in the files is ever run', () => {
     expect(readConfig(fake.root).errors.map(formatDiagnostic)).toEqual([
       '/etc/default/kexec:1: $((...)) (arithmetic expansion) is not supported',
     ]);
+  });
+});
+
+describe('trust', () => {
+  it('refuses a configuration file others can write, saying how to fix it, and keeps the defaults', () => {
+    chmodSync(fake.write('/etc/default/kexec', 'KERNEL_IMAGE=/boot/evil\n'), 0o666);
+    const reading = readConfig(fake.root);
+    expect(reading.errors).toEqual([{ file: '/etc/default/kexec', message: expect.stringMatching(/writable by everyone.*chmod go-w \/etc\/default\/kexec/) }]);
+    expect(reading.config.kernelImage).toEqual({ value: '/vmlinuz', origin: 'default' });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('refuses a kexec.d snippet owned by another user (needs root to chown)', () => {
+    chownSync(fake.write('/etc/default/kexec.d/50-other', 'LOAD_KEXEC=false\n'), 1234, 1234);
+    expect(readConfig(fake.root).errors).toEqual([{ file: '/etc/default/kexec.d/50-other', message: expect.stringMatching(/owned by uid 1234/) }]);
   });
 });

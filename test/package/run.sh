@@ -52,14 +52,15 @@ trap 'rm -rf "$work"' EXIT
 # /dev in a private mount namespace that ends with the command.
 in_root() {
   unshare --mount --pid --fork --mount-proc="$root/proc" \
-    bash -c 'mount --rbind /dev "$0/dev" && exec chroot "$0" "$@"' "$root" "$@"
+    bash -c 'mount --rbind /dev "$0/dev" && exec chroot "$0" "$@"' "$root" \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
 }
 # What a tree holds, to compare before install and after purge: every
 # path with its type and content checksum, less the places dpkg, apt and
 # debhelper keep their own records.
 snapshot() {
   (cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./tmp \
-      -o -path ./var/lib/dpkg -o -path ./var/log -o -path ./var/cache \
+      -o -path ./run -o -path ./var/lib/dpkg -o -path ./var/log -o -path ./var/cache \
       -o -path ./var/lib/systemd/deb-systemd-helper-enabled \
       -o -path ./var/lib/systemd/deb-systemd-helper-masked \) -prune -o -print0 |
     sort -z | while IFS= read -r -d '' p; do
@@ -140,9 +141,9 @@ run_case() {
       bash -c "sha256sum <'$root/etc/default/kexec' | diff - '$work/$name.default-before'"
   fi
   check "$name: node is the release's own ($(in_root node --version 2>&1))" \
-    bash -c "case $release:\$(chroot '$root' node --version) in bookworm:v18.*|trixie:v20.*) ;; *) exit 1;; esac"
+    bash -c "case $release:\$(in_root node --version) in bookworm:v18.*|trixie:v20.*) ;; *) exit 1;; esac"
   check "$name: kexec-reboot status" in_root kexec-reboot status
-  check "$name: kexec-reboot config --json" bash -c "chroot_json=\$(unshare --mount --pid --fork --mount-proc='$root/proc' chroot '$root' kexec-reboot config --json) && printf '%s' \"\$chroot_json\" | node -e 'JSON.parse(require(\"fs\").readFileSync(0, \"utf8\"))'"
+  check "$name: kexec-reboot config --json" bash -c "in_root kexec-reboot config --json | in_root node -e 'JSON.parse(require(\"fs\").readFileSync(0, \"utf8\"))'"
   check "$name: coldreboot --help" in_root coldreboot --help
   hook_checks "$name"
 
@@ -157,6 +158,7 @@ run_case() {
   fi
   check "$name: kexec-load rc links as before" bash -c "rc_links kexec-load | diff '$work/$name.rc-before' -"
   check "$name: /etc/kexec-reboot gone" absent /etc/kexec-reboot
+  check "$name: /run/kexec-reboot gone" absent /run/kexec-reboot
   check "$name: /usr/sbin/kexec-reboot gone" absent /usr/sbin/kexec-reboot
   check "$name: dpkg -V kexec-tools clean" in_root dpkg -V kexec-tools
 
@@ -200,7 +202,7 @@ EOF
   check "$name: hook: nothing loaded, no kexec" hook_case 0 warm reboot ""
   check "$name: kexec-reboot-exec stop runs the hook" bash -c \
     "echo 1 >'$root/sys/kernel/kexec_loaded'; rm -f '$root/tmp/kexec-calls' '$root/run/kexec-reboot/coldreboot';
-     unshare --mount --pid --fork --mount-proc='$root/proc' chroot '$root' env KEXEC_REBOOT_KEXEC=/tmp/fake-kexec /etc/init.d/kexec-reboot-exec stop &&
+     in_root env KEXEC_REBOOT_KEXEC=/tmp/fake-kexec /etc/init.d/kexec-reboot-exec stop &&
      [ \"\$(cat '$root/tmp/kexec-calls')\" = -e ]"
   rm -rf "$root/sys/kernel" "$root/run/kexec-reboot" "$root/tmp/fake-kexec" "$root/tmp/kexec-calls"
 }

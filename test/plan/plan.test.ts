@@ -10,6 +10,7 @@ const config: KexecConfig = {
   initrd: { value: '/initrd.img', origin: 'default' },
   append: { value: '', origin: 'default' },
   useGrubConfig: { value: false, origin: 'default' },
+  preload: { value: false, origin: 'default' },
 };
 const reading: ConfigReading = { config, files: ['/etc/default/kexec'], errors: [], warnings: [] };
 const system: SystemFacts = { kexecSupported: true, kernelLoaded: false, coldRequested: false, kexecProgram: '/usr/sbin/kexec', lockdown: 'none' };
