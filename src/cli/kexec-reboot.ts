@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatDiagnostic } from '../config/config.js';
 import { createKexecRunner } from '../act/kexec-runner.js';
+import { carryOut } from '../act/carry-out.js';
 import { runShutdownHook } from '../act/shutdown-hook.js';
 import { createLog } from '../log.js';
 import { assess, planFreshLoad } from '../pipeline.js';
@@ -94,6 +95,17 @@ function build(): Command {
       const outcome = await runner(root()).unload();
       if (outcome.ok) print(`${outcome.detail}\n`);
       else fail(outcome.detail);
+    });
+
+  program
+    .command('preload')
+    .description('with PRELOAD=true: load the planned kernel now, or again if what it is made from changed')
+    .action(async () => {
+      const r = root();
+      const assessment = assess(r, programs);
+      if (!assessment.reading.config.preload.value) return print(`PRELOAD is false (${assessment.reading.config.preload.origin}): nothing to do\n`);
+      const outcome = await carryOut(assessment.plan, runner(r), assessment.system.kernelLoaded);
+      createLog()(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${outcome.path === 'kexec' ? 'kexec' : 'firmware reboot'}: ${outcome.message}`);
     });
 
   program

@@ -30,7 +30,17 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
       coldRequested: system.coldRequested,
       lockdown: system.lockdown,
     },
+    loaded: assessment.system.kernelLoaded
+      ? { byKexecReboot: Boolean(assessment.loadRecord), loadedAt: assessment.loadRecord?.loadedAt ?? null, matchesPlan: plan.action === 'kexec' && plan.reason === 'preloaded' }
+      : null,
   };
+}
+
+function loadedNow({ system, loadRecord, plan }: Assessment): string {
+  if (!system.kernelLoaded) return 'no kernel loaded now';
+  if (!loadRecord) return 'yes, by hand (not by kexec-reboot)';
+  const matches = plan.action === 'kexec' && plan.reason === 'preloaded';
+  return `yes, by kexec-reboot at ${loadRecord.loadedAt}; ${matches ? 'it still matches the plan' : 'it no longer matches the plan and is loaded again at reboot'}`;
 }
 
 export function statusText(assessment: Assessment): string {
@@ -42,7 +52,7 @@ export function statusText(assessment: Assessment): string {
     row('kernel', target.kernel.value, target.kernel.origin),
     row('initrd', target.initrds.value.join(' + ') || 'none', target.initrds.origin),
     row('cmdline', target.cmdline.value || '(empty)', target.cmdline.origin),
-    row('loaded', system.kernelLoaded ? 'yes, a kernel is loaded now' : 'no kernel loaded now'),
+    row('loaded', loadedNow(assessment)),
   ];
   if (system.lockdown !== 'none') lines.push(row('lockdown', `${system.lockdown}: loading with kexec -s (signed kernels only)`));
   for (const warning of plan.warnings) lines.push(`warning: ${warning}`);

@@ -63,7 +63,7 @@ case "$1" in
     esac ;;
 esac`;
   const script = `#!/bin/sh
-{ printf '%s\\0' "$@"; printf '\\036'; printf '%s\\036' "\${SYSTEMCTL_SKIP_AUTO_KEXEC-unset}" "$(test -e '${dir}/run/kexec-reboot/coldreboot' && echo yes || echo no)" "$(cat '${loaded}' 2>/dev/null)"; printf '\\035'; } >> '${log}'
+{ [ $# -eq 0 ] || printf '%s\\0' "$@"; printf '\\036'; printf '%s\\036' "\${SYSTEMCTL_SKIP_AUTO_KEXEC-unset}" "$(test -e '${dir}/run/kexec-reboot/coldreboot' && echo yes || echo no)" "$(cat '${loaded}' 2>/dev/null)"; printf '\\035'; } >> '${log}'
 ${name === 'kexec' ? kexecBehaviour : ''}
 ${name === 'systemctl' ? `cat '${path.join(dir, 'fake/list-jobs')}' 2>/dev/null` : ''}
 exit 0
