@@ -26,6 +26,16 @@ export interface KexecConfig {
   readonly preload: Sourced<boolean>;
 }
 
+/** What applies when a key is not set: installing the package is asking for kexec reboots. */
+export const DEFAULT_CONFIG: KexecConfig = {
+  loadKexec: { value: true, origin: 'default' },
+  kernelImage: { value: '/vmlinuz', origin: 'default' },
+  initrd: { value: '/initrd.img', origin: 'default' },
+  append: { value: '', origin: 'default' },
+  useGrubConfig: { value: false, origin: 'default' },
+  preload: { value: false, origin: 'default' },
+};
+
 /** A problem found in a configuration file, printed as `file:line: message`. */
 export interface ConfigDiagnostic {
   readonly file: string;

@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
-import type { ConfigDiagnostic, ConfigReading, KexecConfig, Sourced } from './config.js';
+import { DEFAULT_CONFIG, type ConfigDiagnostic, type ConfigReading, type KexecConfig, type Sourced } from './config.js';
 import { untrustedBecause } from '../system/trust.js';
 import { evaluateShellFragment } from './shell-fragment.js';
 
@@ -247,12 +247,12 @@ function interpretSettings(settings: ReadonlyMap<string, ShellSetting>, errors: 
   // USE_KEXEC is the old name of LOAD_KEXEC; when both are set the current name wins.
   const loadKexecName = settings.has('LOAD_KEXEC') || !settings.has('USE_KEXEC') ? 'LOAD_KEXEC' : 'USE_KEXEC';
   return {
-    loadKexec: booleanSetting(settings, loadKexecName, true, errors),
+    loadKexec: booleanSetting(settings, loadKexecName, DEFAULT_CONFIG.loadKexec, errors),
     kernelImage: kernelImageSetting(settings, errors),
-    initrd: stringSetting(settings, 'INITRD', '/initrd.img'),
-    append: stringSetting(settings, 'APPEND', ''),
-    useGrubConfig: booleanSetting(settings, 'USE_GRUB_CONFIG', false, errors),
-    preload: booleanSetting(settings, 'PRELOAD', false, errors),
+    initrd: stringSetting(settings, 'INITRD', DEFAULT_CONFIG.initrd),
+    append: stringSetting(settings, 'APPEND', DEFAULT_CONFIG.append),
+    useGrubConfig: booleanSetting(settings, 'USE_GRUB_CONFIG', DEFAULT_CONFIG.useGrubConfig, errors),
+    preload: booleanSetting(settings, 'PRELOAD', DEFAULT_CONFIG.preload, errors),
   };
 }
 
@@ -268,11 +268,11 @@ const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
 function booleanSetting(
   settings: ReadonlyMap<string, ShellSetting>,
   name: string,
-  fallback: boolean,
+  fallback: Sourced<boolean>,
   errors: ConfigDiagnostic[],
 ): Sourced<boolean> {
   const setting = settings.get(name);
-  if (setting === undefined) return { value: fallback, origin: 'default' };
+  if (setting === undefined) return fallback;
   const value = BOOLEAN_WORDS.get(setting.value.toLowerCase());
   if (value !== undefined) return { value, origin: originOf(setting) };
   errors.push({
@@ -280,21 +280,21 @@ function booleanSetting(
     line: setting.line,
     message: `${name}=${JSON.stringify(setting.value)}: expected true or false (or yes/no, 1/0)`,
   });
-  return { value: fallback, origin: 'default' };
+  return fallback;
 }
 
 function kernelImageSetting(settings: ReadonlyMap<string, ShellSetting>, errors: ConfigDiagnostic[]): Sourced<string> {
   const setting = settings.get('KERNEL_IMAGE');
   if (setting?.value === '') {
     errors.push({ file: setting.file, line: setting.line, message: 'KERNEL_IMAGE is empty: no kernel to load' });
-    return { value: '/vmlinuz', origin: 'default' };
+    return DEFAULT_CONFIG.kernelImage;
   }
-  return stringSetting(settings, 'KERNEL_IMAGE', '/vmlinuz');
+  return stringSetting(settings, 'KERNEL_IMAGE', DEFAULT_CONFIG.kernelImage);
 }
 
-function stringSetting(settings: ReadonlyMap<string, ShellSetting>, name: string, fallback: string): Sourced<string> {
+function stringSetting(settings: ReadonlyMap<string, ShellSetting>, name: string, fallback: Sourced<string>): Sourced<string> {
   const setting = settings.get(name);
-  return setting === undefined ? { value: fallback, origin: 'default' } : { value: setting.value, origin: originOf(setting) };
+  return setting === undefined ? fallback : { value: setting.value, origin: originOf(setting) };
 }
 
 function originOf(setting: ShellSetting): string {

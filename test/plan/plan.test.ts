@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ConfigReading, KexecConfig } from '../../src/config/config.js';
+import { DEFAULT_CONFIG, type ConfigReading, type KexecConfig } from '../../src/config/config.js';
 import { planReboot, versionInFileName, type PlanInput } from '../../src/plan/plan.js';
 import type { SystemFacts } from '../../src/system/facts.js';
 import { identity, loadSpec } from '../support/load-spec.js';
 
-const config: KexecConfig = {
-  loadKexec: { value: true, origin: 'default' },
-  kernelImage: { value: '/vmlinuz', origin: 'default' },
-  initrd: { value: '/initrd.img', origin: 'default' },
-  append: { value: '', origin: 'default' },
-  useGrubConfig: { value: false, origin: 'default' },
-  preload: { value: false, origin: 'default' },
-};
+const config: KexecConfig = DEFAULT_CONFIG;
 const reading: ConfigReading = { config, files: ['/etc/default/kexec'], errors: [], warnings: [] };
 const system: SystemFacts = { kexecSupported: true, kernelLoaded: false, coldRequested: false, kexecProgram: '/usr/sbin/kexec', lockdown: 'none' };
 
