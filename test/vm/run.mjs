@@ -3,13 +3,14 @@
 // (TCG). See test/vm/README.md.
 //
 //   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
 //
 // The package: $KEXEC_REBOOT_DEB, else `npm run deb`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { CACHE, REPO, debianMirror, elapsed, ensureHostTools, findDeb, loud, progress } from './lib/host.mjs';
 import { baseTarball, extractKernel } from './lib/image.mjs';
-import { runChain, table } from './lib/suite.mjs';
+import { contextFor, eventsFromSerialLog, judgeChain, runChain, table } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -34,6 +35,28 @@ async function pool(tasks, n) {
     }),
   );
   return results;
+}
+
+if (argv.includes('--reanalyze')) {
+  const dir = opt('reanalyze');
+  const uname = (key) => {
+    const boot = path.join(dir, `kernel-${key}`, 'boot');
+    if (!fs.existsSync(boot)) return undefined;
+    const v = fs.readdirSync(boot).find((f) => f.startsWith('vmlinuz-'));
+    return v && { uname: v.slice('vmlinuz-'.length) };
+  };
+  const rows = [];
+  for (const f of fs.readdirSync(dir).filter((x) => /^debian\d+-(systemd|sysvinit)(-\w+)?\.serial\.log$/.test(x)).sort()) {
+    const [, rel, init, label] = f.match(/^debian(\d+)-(systemd|sysvinit)(?:-(\w+))?\./);
+    const release = Number(rel);
+    const chain = label === 'demo' ? 'demo' : label === 'selftest' ? 'selftest' : init;
+    const ctx = contextFor(uname(`${release}-${init}`) ?? uname('kernel'), uname(`${release === 13 ? 12 : 13}-systemd`));
+    rows.push(...judgeChain({ release, init, chain, events: eventsFromSerialLog(fs.readFileSync(path.join(dir, f), 'utf8')), ctx }).rows);
+  }
+  console.log(table(rows));
+  const passed = rows.filter((r) => r.ok).length;
+  console.log(`${passed} passed, ${rows.length - passed} failed (judged again from ${dir})`);
+  process.exit(passed === rows.length && rows.length > 0 ? 0 : 1);
 }
 
 const started = Date.now();

@@ -51,7 +51,10 @@ export function analyze(events) {
         }
       }
     } else if (cur && ev.type === 'firmware') {
-      cur.path.push('firmware');
+      // A warm reset can make SeaBIOS start over once ("In resume ...
+      // Attempting a hard reboot"): banners with no kernel between them are
+      // one pass through the firmware.
+      if (cur.path.at(-1) !== 'firmware') cur.path.push('firmware');
       cur.firmwareAt ??= ev.t;
       lastFirmwareBeforeKernel = true;
     } else if (cur && ev.type === 'reset') {
@@ -90,6 +93,39 @@ function judge(stepId, tr, ctx) {
   return row;
 }
 
+/** Events back from a *.serial.log written by runVM (to judge a run again). */
+export function eventsFromSerialLog(text) {
+  const events = [];
+  for (const raw of text.split('\n')) {
+    let m;
+    if ((m = raw.match(/^\[host ([\d.]+)\] (.*)$/))) {
+      const t = Number(m[1]) * 1000;
+      if (m[2].startsWith('FIRMWARE')) events.push({ t, type: 'firmware' });
+      else if ((m = m[2].match(/^WATCHDOG system_reset: (.*)$/))) events.push({ t, type: 'reset', why: m[1] });
+      else if ((m = m[2].match(/^QEMU exited (\S+)/))) events.push({ t, type: 'exit', code: m[1] === 'null' ? null : Number(m[1]) });
+    } else if ((m = raw.match(/^\[([\d.]+)\] (.*)$/))) {
+      events.push({ t: Number(m[1]) * 1000, type: 'line', text: m[2] });
+    }
+  }
+  return events;
+}
+
+/** Judges a finished chain's events: rows for the table. */
+export function judgeChain({ release, init, chain, events, ctx }) {
+  const { boots, transitions } = analyze(events);
+  const rows = CHAINS[chain].map((id, i) => {
+    const tr = transitions.find((x) => x.step === i + 1);
+    return { ...judge(id, tr, ctx), release, init };
+  });
+  if (boots.length === 0) rows.forEach((r) => (r.note = r.note || 'the VM never reached the test agent'));
+  return { rows, boots, transitions };
+}
+
+export function contextFor(kernel, alt) {
+  const append = appendFor(kernel.uname);
+  return { kexecCmdline: norm(append.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')), altUname: alt?.uname };
+}
+
 /**
  * One VM run: makes the disk, boots, runs the chain's steps in order.
  * Returns rows for the table.
@@ -105,7 +141,7 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
   const disk = await makeDisk({ tar, init, deb, steps, alt: needsAlt ? alt : null, dir, name });
   progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG`);
   const append = appendFor(kernel.uname);
-  const ctx = { kexecCmdline: norm(append.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')), altUname: alt?.uname };
+  const ctx = contextFor(kernel, alt);
   let lastAction = null;
   const vmStart = Date.now();
   const { events } = await runVM({
@@ -136,14 +172,7 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
   });
   const vmSeconds = (Date.now() - vmStart) / 1000;
   if (process.env.KRVM_KEEP !== '1') fs.rmSync(disk, { force: true });
-  const { boots, transitions } = analyze(events);
-  const rows = stepIds.map((id, i) => {
-    const tr = transitions.find((x) => x.step === i + 1);
-    return { ...judge(id, tr, ctx), release, init };
-  });
-  if (boots.length === 0) {
-    rows.forEach((r) => (r.note = r.note || 'the VM never reached the test agent'));
-  }
+  const { rows, boots, transitions } = judgeChain({ release, init, chain, events, ctx });
   progress(`${tag}: VM finished in ${vmSeconds.toFixed(0)} s, ${rows.filter((r) => r.ok).length}/${rows.length} steps passed (serial log: ${path.join(dir, `${name}.serial.log`)})`);
   return { rows, boots, transitions, vmSeconds, name, events };
 }
