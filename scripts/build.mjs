@@ -1,11 +1,15 @@
 // Bundles each command into one self-contained ES module, so the package ships
 // no node_modules and Node starts by reading a single file.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const entryPoints = {
   'kexec-reboot': 'src/cli/kexec-reboot.ts',
   coldreboot: 'src/cli/coldreboot.ts',
 };
+
+// Chunk names carry content hashes: stale ones from an earlier build must not be shipped.
+rmSync('dist', { recursive: true, force: true });
 
 await build({
   entryPoints,
@@ -15,7 +19,7 @@ await build({
   platform: 'node',
   target: 'node18',
   format: 'esm',
-  // Code imported lazily (execa) goes to a chunk of its own, read only by the commands that run programs.
+  // Code imported lazily (the bootloader readers) goes to a chunk of its own, read only when USE_GRUB_CONFIG=true.
   splitting: true,
   chunkNames: 'lib/[name]-[hash]',
   minify: false,

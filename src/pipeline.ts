@@ -24,9 +24,9 @@ function inspectUnlessUnresolved(
 }
 
 /** read config -> resolve the boot target -> plan. Reads the system; changes nothing. */
-export function assess(root: SystemRoot, programs: Programs): Assessment {
+export async function assess(root: SystemRoot, programs: Programs): Promise<Assessment> {
   const reading = readConfig(root);
-  const target = resolveTarget(root, reading.config);
+  const target = await resolveTarget(root, reading.config);
   const input: PlanInput = {
     reading,
     target,

@@ -50,7 +50,7 @@ describe('assess, for any configuration and system state', () => {
   execFileSync('mkfifo', [`${fake.dir}/fifo`]);
   afterAll(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
 
-  it('never throws, and plans kexec with usable files or a firmware reboot with a reason', () => {
+  it('never throws, and plans kexec with usable files or a firmware reboot with a reason', async () => {
     const random = prng(0x6b657863);
     const seen = new Set<string>();
     for (let run = 0; run < 300; run++) {
@@ -62,7 +62,7 @@ describe('assess, for any configuration and system state', () => {
       if (random() < 0.3) fake.write('/etc/default/kexec.d/50-snippet', randomConfig(random));
       randomSystem(fake, random);
 
-      const { plan, target } = assess(fake.root, fake.programs);
+      const { plan, target } = await assess(fake.root, fake.programs);
       const context = `run ${run}: ${JSON.stringify(plan)}`;
       seen.add(`${plan.action}:${plan.reason}`);
       expect(plan.why, context).not.toBe('');

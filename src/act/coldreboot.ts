@@ -4,10 +4,13 @@ import type { SystemRoot } from '../system-root.js';
 import { isKernelLoaded } from '../system/facts.js';
 import { COLD_FLAG } from '../system/paths.js';
 import type { Programs } from '../system/programs.js';
+import { runProgram } from '../system/run-program.js';
 import { writeStateFile } from '../system/state-dir.js';
 import { createKexecRunner } from './kexec-runner.js';
 
 const UNLOAD_TIMEOUT_MS = 10_000;
+/** reboot(8) only queues the reboot and returns; a minute covers a slow D-Bus at worst. */
+const REBOOT_TIMEOUT_MS = 60_000;
 
 /**
  * A reboot through firmware, whatever is loaded: the flag stops our shutdown
@@ -28,16 +31,16 @@ export async function coldReboot(root: SystemRoot, programs: Programs, rebootArg
     const unloaded = await runner.unload();
     if (!unloaded.ok) log('warning', `the kernel loaded for kexec could not be unloaded (${unloaded.detail}); the reboot may still kexec`);
   }
-  const { execa } = await import('execa');
-  const result = await execa(programs.reboot, rebootArgs, {
-    reject: false,
+  const result = await runProgram(programs.reboot, rebootArgs, {
+    timeoutMs: REBOOT_TIMEOUT_MS,
     stdio: 'inherit',
     env: { SYSTEMCTL_SKIP_AUTO_KEXEC: '1' },
   });
   if (result.exitCode !== 0) {
     // The reboot did not happen: a flag left behind would make a later, plain reboot cold by surprise.
     fs.rmSync(root.path(COLD_FLAG), { force: true });
-    log('err', `${programs.reboot} failed${result.exitCode === undefined ? `: ${result.shortMessage}` : ` (exit code ${result.exitCode})`}`);
+    const why = result.startError ?? (result.timedOut ? 'it did not return in time' : `exit code ${result.exitCode}`);
+    log('err', `${programs.reboot} failed (${why})`);
     return result.exitCode || 1;
   }
   return 0;

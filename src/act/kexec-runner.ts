@@ -1,6 +1,7 @@
 import type { LoadSpec } from '../plan/plan.js';
 import type { SystemRoot } from '../system-root.js';
 import { isKernelLoaded } from '../system/facts.js';
+import { runProgram } from '../system/run-program.js';
 import { removeLoadRecord, writeLoadRecord } from '../system/load-record.js';
 import { COMBINED_INITRD } from '../system/paths.js';
 import { combineInitrds, removeCombinedInitrd } from './initrd-bundle.js';
@@ -56,22 +57,8 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
   async function call(args: readonly string[]): Promise<CallResult> {
     const remaining = options.deadline === undefined ? options.callTimeoutMs : options.deadline - Date.now();
     const timeout = Math.max(1, Math.min(options.callTimeoutMs, remaining));
-    // Loaded here, not at start-up: most commands never run kexec.
-    const { execa } = await import('execa');
-    const result = await execa(options.kexec, args, {
-      reject: false,
-      timeout,
-      forceKillAfterDelay: 1000,
-      stdin: 'ignore',
-      all: true,
-      stripFinalNewline: true,
-    });
-    return {
-      ok: result.exitCode === 0 && !result.timedOut,
-      timedOut: result.timedOut,
-      output: typeof result.all === 'string' ? result.all : '',
-      failure: result.failed && result.exitCode === undefined && !result.timedOut ? result.shortMessage : undefined,
-    };
+    const result = await runProgram(options.kexec, args, { timeoutMs: timeout });
+    return { ok: result.exitCode === 0, timedOut: result.timedOut, output: result.output, failure: result.startError };
   }
 
   async function unload(): Promise<RunOutcome> {
@@ -101,7 +88,12 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
       if (!result.ok) return { ok: false, detail: explainLoadFailure(result.output, spec.fileSyscall) };
       // kexec has been seen to report success with nothing loaded; trust only the kernel's own word.
       if (!isKernelLoaded(root)) return { ok: false, detail: 'kexec -l reported success but /sys/kernel/kexec_loaded says no kernel is loaded' };
-      writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString() });
+      try {
+        writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString() });
+      } catch (error) {
+        // The kernel is loaded and is the planned one; without the record it is only taken for a manual load.
+        return { ok: true, detail: `loaded ${spec.kernel} (not recorded: ${(error as Error).message})` };
+      }
       return { ok: true, detail: `loaded ${spec.kernel}` };
     } finally {
       if (needsCombining(spec)) removeCombinedInitrd(root);

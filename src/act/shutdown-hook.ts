@@ -35,7 +35,7 @@ export async function runShutdownHook(
       log('info', verb ? `${verb}: no kexec` : 'not a reboot (no reboot job queued): no kexec');
       return;
     }
-    const assessment = assess(root, programs);
+    const assessment = await assess(root, programs);
     for (const warning of assessment.plan.warnings) log('warning', warning);
     const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
     const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);

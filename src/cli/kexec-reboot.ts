@@ -40,9 +40,9 @@ function build(): Command {
     .command('status')
     .description('what the next reboot will do and why, with kernel, initrd and command line')
     .option('--json', 'machine-readable output')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
       const r = root();
-      const assessment = assess(r, programs);
+      const assessment = await assess(r, programs);
       const { plan } = assessment;
       if (!options.json) return print(statusText(assessment));
       printJson(statusJson(assessment, plan.action === 'kexec' && plan.reason === 'configured' ? [programs.kexec, ...runner(r).loadArgv(plan.load)] : undefined));
@@ -52,8 +52,8 @@ function build(): Command {
     .command('config')
     .description('the effective configuration after kexec.d snippets and defaults, with where each value comes from')
     .option('--json', 'machine-readable output')
-    .action((options: { json?: boolean }) => {
-      const { reading } = assess(root(), programs);
+    .action(async (options: { json?: boolean }) => {
+      const { reading } = await assess(root(), programs);
       if (options.json) printJson(configJson(reading));
       else print(configText(reading));
     });
@@ -61,8 +61,8 @@ function build(): Command {
   program
     .command('check')
     .description('validate the configuration and the files it names; exit 0 when a kexec reboot is possible')
-    .action(() => {
-      const assessment = assess(root(), programs);
+    .action(async () => {
+      const assessment = await assess(root(), programs);
       const { reading } = assessment;
       for (const warning of reading.warnings) process.stderr.write(`warning: ${formatDiagnostic(warning)}\n`);
       for (const error of reading.errors) process.stderr.write(`${formatDiagnostic(error)}\n`);
@@ -78,7 +78,7 @@ function build(): Command {
     .option('--dry-run', 'print the exact kexec command instead of running it')
     .action(async (options: { dryRun?: boolean }) => {
       const r = root();
-      const plan = planFreshLoad(assess(r, programs));
+      const plan = planFreshLoad(await assess(r, programs));
       if (plan.action !== 'kexec' || plan.reason !== 'configured') return fail(`nothing to load: ${plan.why}`);
       for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
       const kexec = runner(r);
@@ -102,7 +102,7 @@ function build(): Command {
     .description('with PRELOAD=true: load the planned kernel now, or again if what it is made from changed')
     .action(async () => {
       const r = root();
-      const assessment = assess(r, programs);
+      const assessment = await assess(r, programs);
       if (!assessment.reading.config.preload.value) return print(`PRELOAD is false (${assessment.reading.config.preload.origin}): nothing to do\n`);
       const outcome = await carryOut(assessment.plan, runner(r), assessment.system.kernelLoaded);
       createLog()(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${outcome.path === 'kexec' ? 'kexec' : 'firmware reboot'}: ${outcome.message}`);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import { SYSTEMD_RUNNING } from './paths.js';
 import type { Programs } from './programs.js';
+import { runProgram } from './run-program.js';
 
 /** The verbs systemd-shutdown is started with, and that init scripts know by runlevel. */
 export const SHUTDOWN_VERBS = ['reboot', 'kexec', 'poweroff', 'halt'] as const;
@@ -32,11 +33,6 @@ export function verbFromJobs(listJobs: string): ShutdownVerb | undefined {
  */
 export async function detectShutdownVerb(root: SystemRoot, programs: Programs, timeoutMs: number): Promise<ShutdownVerb | undefined> {
   if (!fs.existsSync(root.path(SYSTEMD_RUNNING))) return undefined;
-  const { execa } = await import('execa');
-  const result = await execa(programs.systemctl, ['list-jobs', '--no-legend', '--plain', '--no-pager'], {
-    reject: false,
-    timeout: timeoutMs,
-    stdin: 'ignore',
-  });
-  return result.exitCode === 0 ? verbFromJobs(String(result.stdout)) : undefined;
+  const result = await runProgram(programs.systemctl, ['list-jobs', '--no-legend', '--plain', '--no-pager'], { timeoutMs });
+  return result.exitCode === 0 ? verbFromJobs(result.output) : undefined;
 }

@@ -3,7 +3,7 @@ import type { KexecConfig, Sourced } from '../config/config.js';
 import type { SystemRoot } from '../system-root.js';
 import { resolveLinks } from '../system/links.js';
 import { inheritableCmdline } from './cmdline.js';
-import { findBlsEntry, findGrubEntry, GRUB_CFG_PATHS, type BootEntry, type EntryLookup } from '../bootloader/index.js';
+import type { BootEntry, EntryLookup } from '../bootloader/index.js';
 
 /** What kexec would boot: paths are system paths with symlinks followed. */
 export interface BootTarget {
@@ -76,7 +76,9 @@ function resolveConfiguredTarget(root: SystemRoot, config: KexecConfig): BootTar
  * The entry the bootloader would boot next: GRUB's when it is configured,
  * else a Boot Loader Spec entry when there are some.
  */
-function bootloaderEntry(root: SystemRoot): EntryLookup {
+async function bootloaderEntry(root: SystemRoot): Promise<EntryLookup> {
+  // Loaded only when asked for: most systems never read grub.cfg, and every command starts faster without it.
+  const { findBlsEntry, findGrubEntry, GRUB_CFG_PATHS } = await import('../bootloader/index.js');
   const grub = findGrubEntry(root);
   if ('found' in grub || GRUB_CFG_PATHS.some((cfg) => fs.existsSync(root.path(cfg)))) return grub;
   return findBlsEntry(root) ?? { unusable: 'neither a GRUB configuration nor Boot Loader Spec entries were found' };
@@ -98,9 +100,9 @@ function targetFromEntry(root: SystemRoot, entry: BootEntry): BootTarget {
  * entry (kernel, initrds and command line all from it), falling back to
  * KERNEL_IMAGE/INITRD/APPEND, with the reason, when that entry cannot be used.
  */
-export function resolveTarget(root: SystemRoot, config: KexecConfig): BootTarget {
+export async function resolveTarget(root: SystemRoot, config: KexecConfig): Promise<BootTarget> {
   if (!config.useGrubConfig.value) return resolveConfiguredTarget(root, config);
-  const lookup = bootloaderEntry(root);
+  const lookup = await bootloaderEntry(root);
   if ('found' in lookup) return targetFromEntry(root, lookup.found);
   return { ...resolveConfiguredTarget(root, config), bootloaderFallback: `USE_GRUB_CONFIG is true, but ${lookup.unusable}; using KERNEL_IMAGE and INITRD instead` };
 }

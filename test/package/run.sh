@@ -100,6 +100,7 @@ run_case() {
 
   # --- install
   check "$name: dpkg -i" in_root dpkg -i /tmp/kexec-reboot.deb
+  check "$name: dpkg -i again (upgrade path)" in_root dpkg -i /tmp/kexec-reboot.deb
   check "$name: 5 diversions by kexec-reboot" test "$(ours | wc -l)" = 5
   for p in /etc/init.d/kexec-load /etc/init.d/kexec /sbin/coldreboot /usr/sbin/coldreboot \
       /usr/share/man/man8/coldreboot.8.gz; do
@@ -143,7 +144,12 @@ run_case() {
   check "$name: node is the release's own ($(in_root node --version 2>&1))" \
     bash -c "case $release:\$(in_root node --version) in bookworm:v18.*|trixie:v20.*) ;; *) exit 1;; esac"
   check "$name: kexec-reboot status" in_root kexec-reboot status
-  check "$name: kexec-reboot config --json" bash -c "in_root kexec-reboot config --json | in_root node -e 'JSON.parse(require(\"fs\").readFileSync(0, \"utf8\"))'"
+  # Debian 12's kexec-tools writes its debconf answer into /etc/default/kexec;
+  # Debian 13's has none, and a missing LOAD_KEXEC means true.
+  local want_load=$load_kexec
+  [ "$release" = trixie ] && want_load=true
+  check "$name: kexec-reboot config --json reads LOAD_KEXEC=$want_load" bash -c \
+    "[ \"\$(in_root kexec-reboot config --json | in_root node -e 'process.stdout.write(String(JSON.parse(require(\"fs\").readFileSync(0, \"utf8\")).values.LOAD_KEXEC.value))')\" = $want_load ]"
   check "$name: coldreboot --help" in_root coldreboot --help
   hook_checks "$name"
 
