@@ -100,9 +100,11 @@ export function eventsFromSerialLog(text) {
     let m;
     if ((m = raw.match(/^\[host ([\d.]+)\] (.*)$/))) {
       const t = Number(m[1]) * 1000;
-      if (m[2].startsWith('FIRMWARE')) events.push({ t, type: 'firmware' });
-      else if ((m = m[2].match(/^WATCHDOG system_reset: (.*)$/))) events.push({ t, type: 'reset', why: m[1] });
-      else if ((m = m[2].match(/^QEMU exited (\S+)/))) events.push({ t, type: 'exit', code: m[1] === 'null' ? null : Number(m[1]) });
+      const what = m[2];
+      let w;
+      if (what.startsWith('FIRMWARE')) events.push({ t, type: 'firmware' });
+      else if ((w = what.match(/^WATCHDOG system_reset: (.*)$/))) events.push({ t, type: 'reset', why: w[1] });
+      else if ((w = what.match(/^QEMU exited (\S+)/))) events.push({ t, type: 'exit', code: w[1] === 'null' ? null : Number(w[1]) });
     } else if ((m = raw.match(/^\[([\d.]+)\] (.*)$/))) {
       events.push({ t: Number(m[1]) * 1000, type: 'line', text: m[2] });
     }
