@@ -50,21 +50,53 @@ function openRegularFile(root: SystemRoot, systemPath: string): { fd: number; id
   return { fd, identity: { path: systemPath, device: stat.dev, inode: stat.ino, size: stat.size, modifiedMs: stat.mtimeMs } };
 }
 
-export function inspectInitrd(root: SystemRoot, systemPath: string): FileFacts {
+/**
+ * How an initramfs can start, as the kernel's unpacker accepts it: a cpio
+ * archive (Debian puts uncompressed microcode first) or one of the
+ * compressions initramfs-tools and dracut use. Anything else makes the new
+ * kernel panic with "Initramfs unpacking failed", far from any firmware
+ * fallback, so it is refused here while a normal reboot is still possible.
+ */
+const INITRD_MAGICS: readonly (readonly number[])[] = [
+  [0x30, 0x37, 0x30, 0x37, 0x30], // "07070": cpio newc and crc
+  [0x1f, 0x8b], // gzip
+  [0x28, 0xb5, 0x2f, 0xfd], // zstd
+  [0xfd, 0x37, 0x7a, 0x58, 0x5a], // xz
+  [0x02, 0x21, 0x4c, 0x18], // lz4 legacy
+  [0x42, 0x5a, 0x68], // bzip2 "BZh"
+  [0x5d, 0x00, 0x00], // lzma
+  [0x89, 0x4c, 0x5a, 0x4f], // lzop
+];
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  return buffer.subarray(0, fs.readSync(fd, buffer, 0, length, position));
+}
+
+function inspectFile(root: SystemRoot, systemPath: string, contentProblem: (fd: number) => string | undefined): FileFacts {
   const opened = openRegularFile(root, systemPath);
   if ('problem' in opened) return { path: systemPath, problem: opened.problem };
-  fs.closeSync(opened.fd);
-  return opened.identity.size === 0 ? { path: systemPath, problem: `${systemPath} is empty` } : { path: systemPath, identity: opened.identity };
+  try {
+    const problem = contentProblem(opened.fd);
+    return problem ? { path: systemPath, problem } : { path: systemPath, identity: opened.identity };
+  } finally {
+    fs.closeSync(opened.fd);
+  }
+}
+
+export function inspectInitrd(root: SystemRoot, systemPath: string): FileFacts {
+  return inspectFile(root, systemPath, (fd) => {
+    const start = readAt(fd, 6, 0);
+    if (start.length === 0) return `${systemPath} is empty`;
+    const known = INITRD_MAGICS.some((magic) => magic.every((byte, i) => start[i] === byte));
+    return known ? undefined : `${systemPath} is not an initramfs (neither a cpio archive nor a compressed one)`;
+  });
 }
 
 export function inspectKernel(root: SystemRoot, systemPath: string): FileFacts {
-  const opened = openRegularFile(root, systemPath);
-  if ('problem' in opened) return { path: systemPath, problem: opened.problem };
-  const magic = Buffer.alloc(BZIMAGE_MAGIC.length);
-  const bytesRead = fs.readSync(opened.fd, magic, 0, magic.length, BZIMAGE_MAGIC_OFFSET);
-  fs.closeSync(opened.fd);
-  if (bytesRead !== magic.length || magic.toString('latin1') !== BZIMAGE_MAGIC) {
-    return { path: systemPath, problem: `${systemPath} is not a Linux kernel image (no bzImage header)` };
-  }
-  return { path: systemPath, identity: opened.identity };
+  return inspectFile(root, systemPath, (fd) =>
+    readAt(fd, BZIMAGE_MAGIC.length, BZIMAGE_MAGIC_OFFSET).toString('latin1') === BZIMAGE_MAGIC
+      ? undefined
+      : `${systemPath} is not a Linux kernel image (no bzImage header)`,
+  );
 }

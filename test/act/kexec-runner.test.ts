@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { createKexecRunner, explainLoadFailure } from '../../src/act/kexec-runner.js';
-import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+import { cpio, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 import { loadSpec } from '../support/load-spec.js';
 import { readLoadRecord } from '../../src/system/load-record.js';
 
@@ -78,7 +78,7 @@ describe('createKexecRunner', () => {
 
   it('combines several initrds into one file in order, and removes it afterwards', async () => {
     fake = makeFakeRoot();
-    fake.write('/boot/amd-ucode.img', 'MICROCODE|');
+    fake.write('/boot/amd-ucode.img', cpio('MICROCODE|'));
     const runner = runnerFor(fake);
     const multi = loadSpec({ initrds: ['/boot/amd-ucode.img', '/boot/initrd.img-6.1.0-9-amd64'] });
     expect(runner.loadArgv(multi)[2]).toBe(`--initrd=${fake.dir}/run/kexec-reboot/initrd.img`);
@@ -86,7 +86,7 @@ describe('createKexecRunner', () => {
     const kexecScript = fs.readFileSync(fake.programs.kexec, 'utf8');
     fs.writeFileSync(fake.programs.kexec, kexecScript.replace('#!/bin/sh\n', `#!/bin/sh\ncp "$(echo "$3" | cut -d= -f2-)" '${fake.dir}/fake/seen-initrd'\n`));
     expect((await runner.load(multi)).ok).toBe(true);
-    expect(fake.read('/fake/seen-initrd')).toBe('MICROCODE|initramfs');
+    expect(fake.read('/fake/seen-initrd')).toBe(cpio('MICROCODE|') + cpio('initramfs'));
     expect(fake.exists('/run/kexec-reboot/initrd.img')).toBe(false);
   });
 

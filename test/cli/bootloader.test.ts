@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { bzImage, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+import { bzImage, cpio, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 
 /** USE_GRUB_CONFIG end to end: a real grub.cfg made by Debian's grub-mkconfig (test/bootloader/fixtures). */
 const CLI = new URL('../../dist/kexec-reboot.mjs', import.meta.url).pathname;
@@ -21,10 +21,10 @@ function debianWithGrub(grubenv: string): FakeRoot {
   f.write('/boot/grub/grubenv', fs.readFileSync(path.join(GRUB_FIXTURES, 'saved', grubenv)));
   for (const version of VERSIONS) {
     f.write(`/boot/vmlinuz-${version}`, bzImage(version));
-    f.write(`/boot/initrd.img-${version}`, `initramfs-${version}|`);
+    f.write(`/boot/initrd.img-${version}`, cpio(`initramfs-${version}|`));
   }
-  f.write('/boot/intel-ucode.img', 'intel|');
-  f.write('/boot/amd-ucode.img', 'amd|');
+  f.write('/boot/intel-ucode.img', cpio('intel|'));
+  f.write('/boot/amd-ucode.img', cpio('amd|'));
   return f;
 }
 
@@ -76,7 +76,7 @@ describe('USE_GRUB_CONFIG=true', () => {
     fake.write('/etc/default/kexec', 'USE_GRUB_CONFIG=true\n');
     fake.write('/boot/loader/entries/debian-6.1.0-10-amd64.conf', 'title Debian\nversion 6.1.0-10-amd64\nlinux /vmlinuz-6.1.0-10-amd64\ninitrd /initrd.img-6.1.0-10-amd64\noptions root=/dev/vda ro bls=1\n');
     fake.write('/boot/vmlinuz-6.1.0-10-amd64', bzImage());
-    fake.write('/boot/initrd.img-6.1.0-10-amd64', 'initramfs');
+    fake.write('/boot/initrd.img-6.1.0-10-amd64', cpio('initramfs'));
     const status = JSON.parse(kexecReboot('status', '--json').stdout);
     expect(status).toMatchObject({
       nextReboot: 'kexec',

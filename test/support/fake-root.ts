@@ -40,6 +40,11 @@ export function bzImage(marker = ''): Buffer {
   return image;
 }
 
+/** Starts as an initramfs does (a cpio "newc" header), which is what our initrd check looks at. */
+export function cpio(marker: string): string {
+  return `070701${marker}`;
+}
+
 /**
  * A fake program in sh: appends its argv (NUL-separated, then a record
  * separator) and what it saw to a log, and for kexec changes kexec_loaded
@@ -132,7 +137,7 @@ export function makeFakeRoot(): FakeRoot {
   fakeRoot.write('/proc/cmdline', `BOOT_IMAGE=/boot/vmlinuz-${KERNEL_VERSION} root=UUID=0b1c ro quiet\n`);
   fakeRoot.write('/sys/kernel/kexec_loaded', '0\n');
   fakeRoot.write(`/boot/vmlinuz-${KERNEL_VERSION}`, bzImage());
-  fakeRoot.write(`/boot/initrd.img-${KERNEL_VERSION}`, 'initramfs');
+  fakeRoot.write(`/boot/initrd.img-${KERNEL_VERSION}`, cpio('initramfs'));
   fakeRoot.link('/vmlinuz', `boot/vmlinuz-${KERNEL_VERSION}`);
   fakeRoot.link('/initrd.img', `boot/initrd.img-${KERNEL_VERSION}`);
   fakeRoot.write('/run/.keep', '');

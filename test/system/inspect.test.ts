@@ -28,6 +28,23 @@ describe('inspectKernel', () => {
 });
 
 describe('inspectInitrd', () => {
+  it.each([
+    ['cpio (microcode first)', Buffer.from('070701000000')],
+    ['gzip', Buffer.from([0x1f, 0x8b, 0x08, 0])],
+    ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0])],
+    ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0])],
+  ])('accepts an initramfs that starts as %s', (_, start) => {
+    fake = makeFakeRoot();
+    fake.write('/boot/i', start);
+    expect(inspectInitrd(fake.root, '/boot/i')).toMatchObject({ identity: { size: start.length } });
+  });
+
+  it('refuses garbage, which would make the new kernel panic', () => {
+    fake = makeFakeRoot();
+    fake.write('/boot/i', 'this is not an initramfs');
+    expect(inspectInitrd(fake.root, '/boot/i').problem).toBe('/boot/i is not an initramfs (neither a cpio archive nor a compressed one)');
+  });
+
   it('accepts a non-empty file and rejects an empty one', () => {
     fake = makeFakeRoot();
     expect(inspectInitrd(fake.root, '/boot/initrd.img-6.1.0-9-amd64').problem).toBeUndefined();
