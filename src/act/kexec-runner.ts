@@ -68,36 +68,37 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
     return isKernelLoaded(root) ? { ok: false, detail: 'kexec -u returned but a kernel is still loaded' } : { ok: true, detail: 'unloaded' };
   }
 
+  /** Runs kexec -l and checks the kernel took the image; says why not otherwise. */
+  async function loadImage(spec: LoadSpec): Promise<string | undefined> {
+    const result = await call(loadArgv(spec));
+    if (result.timedOut) return 'kexec -l did not finish in time';
+    if (result.failure) return `cannot run ${options.kexec}: ${result.failure}`;
+    if (!result.ok) return explainLoadFailure(result.output, spec.fileSyscall);
+    // kexec has been seen to report success with nothing loaded; trust only the kernel's own word.
+    if (!isKernelLoaded(root)) return 'kexec -l reported success but /sys/kernel/kexec_loaded says no kernel is loaded';
+    return undefined;
+  }
+
   async function load(spec: LoadSpec): Promise<RunOutcome> {
-    // kexec_load drops the loaded image before it loads the new one, so from here on the record would be wrong.
-    removeLoadRecord(root);
+    // Marks a load as under way: should this process be killed half way, the
+    // next look sees an unfinished load of ours, never a kernel "loaded by hand".
+    writeLoadRecord(root, { loadedAt: new Date().toISOString() });
+    let failure: string | undefined;
     try {
       if (needsCombining(spec)) combineInitrds(root, spec.initrds);
+      failure = await loadImage(spec);
     } catch (error) {
-      removeCombinedInitrd(root);
-      return { ok: false, detail: `cannot combine the initrds: ${(error as Error).message}` };
-    }
-    try {
-      const result = await call(loadArgv(spec));
-      if (result.timedOut) {
-        // A load killed half way may or may not have reached the kernel: make sure nothing is left that we did not verify.
-        await unload();
-        return { ok: false, detail: 'kexec -l did not finish in time' };
-      }
-      if (result.failure) return { ok: false, detail: `cannot run ${options.kexec}: ${result.failure}` };
-      if (!result.ok) return { ok: false, detail: explainLoadFailure(result.output, spec.fileSyscall) };
-      // kexec has been seen to report success with nothing loaded; trust only the kernel's own word.
-      if (!isKernelLoaded(root)) return { ok: false, detail: 'kexec -l reported success but /sys/kernel/kexec_loaded says no kernel is loaded' };
-      try {
-        writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString() });
-      } catch (error) {
-        // The kernel is loaded and is the planned one; without the record it is only taken for a manual load.
-        return { ok: true, detail: `loaded ${spec.kernel} (not recorded: ${(error as Error).message})` };
-      }
-      return { ok: true, detail: `loaded ${spec.kernel}` };
+      failure = `cannot prepare the load: ${(error as Error).message}`;
     } finally {
       if (needsCombining(spec)) removeCombinedInitrd(root);
     }
+    if (failure) {
+      // kexec may have failed before reaching the kernel, leaving an older image loaded: nothing unverified may stay.
+      await unload();
+      return { ok: false, detail: failure };
+    }
+    writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString() });
+    return { ok: true, detail: `loaded ${spec.kernel}` };
   }
 
   return { loadArgv, load, unload };

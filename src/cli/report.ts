@@ -39,6 +39,7 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
 function loadedNow({ system, loadRecord, plan }: Assessment): string {
   if (!system.kernelLoaded) return 'no kernel loaded now';
   if (!loadRecord) return 'yes, by hand (not by kexec-reboot)';
+  if (!loadRecord.fingerprint) return `yes, but the load kexec-reboot started at ${loadRecord.loadedAt} did not finish; it is loaded again at reboot`;
   const matches = plan.action === 'kexec' && plan.reason === 'preloaded';
   return `yes, by kexec-reboot at ${loadRecord.loadedAt}; ${matches ? 'it still matches the plan' : 'it no longer matches the plan and is loaded again at reboot'}`;
 }

@@ -20,7 +20,8 @@ export interface Fingerprint {
 
 /** Kept under /run while a kernel we loaded stays loaded. */
 export interface LoadRecord {
-  readonly fingerprint: Fingerprint;
+  /** Absent while the load is under way, and so after one that was cut short. */
+  readonly fingerprint?: Fingerprint;
   readonly loadedAt: string;
 }
 

@@ -136,6 +136,7 @@ export function planReboot(input: PlanInput): Plan {
   }
   const plan = planLoad(input, warnings);
   if (!ours || plan.action !== 'kexec' || plan.reason !== 'configured') return plan;
+  if (!ours.fingerprint) return { ...plan, why: `a load started at ${ours.loadedAt} did not finish: loading again` };
   const difference = fingerprintDifference(ours.fingerprint, plan.load.fingerprint);
   return difference
     ? { ...plan, why: `${difference} since the kernel was loaded at ${ours.loadedAt}: loading it again` }

@@ -14,15 +14,16 @@ function isLoadRecord(value: unknown): value is LoadRecord {
   const record = value as LoadRecord;
   return (
     typeof record?.loadedAt === 'string' &&
-    isIdentity(record.fingerprint?.kernel) &&
-    Array.isArray(record.fingerprint.initrds) &&
-    record.fingerprint.initrds.every(isIdentity) &&
-    typeof record.fingerprint.cmdline === 'string' &&
-    typeof record.fingerprint.fileSyscall === 'boolean'
+    (record.fingerprint === undefined ||
+      (isIdentity(record.fingerprint?.kernel) &&
+        Array.isArray(record.fingerprint.initrds) &&
+        record.fingerprint.initrds.every(isIdentity) &&
+        typeof record.fingerprint.cmdline === 'string' &&
+        typeof record.fingerprint.fileSyscall === 'boolean'))
   );
 }
 
-/** The record of the kernel we loaded; undefined when there is none or it cannot be trusted. */
+/** The record of the kernel we loaded; undefined when there is none or it cannot be read. */
 export function readLoadRecord(root: SystemRoot): LoadRecord | undefined {
   try {
     const record: unknown = JSON.parse(fs.readFileSync(root.path(LOAD_RECORD), 'utf8'));

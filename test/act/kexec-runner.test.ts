@@ -22,6 +22,24 @@ describe('createKexecRunner', () => {
     expect(readLoadRecord(fake.root)?.fingerprint).toEqual(spec.fingerprint);
   });
 
+  it('leaves no older image loaded after a failed load', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    fake.setKexecMode('fail');
+    expect((await runnerFor(fake).load(spec)).ok).toBe(false);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l', '-u']);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
+  });
+
+  it('marks a load as under way while kexec runs', async () => {
+    fake = makeFakeRoot();
+    const kexecScript = fs.readFileSync(fake.programs.kexec, 'utf8');
+    fs.writeFileSync(fake.programs.kexec, kexecScript.replace('#!/bin/sh\n', `#!/bin/sh\ncp '${fake.dir}/run/kexec-reboot/loaded.json' '${fake.dir}/fake/record-during-load' 2>/dev/null\n`));
+    await runnerFor(fake).load(spec);
+    expect(JSON.parse(fake.read('/fake/record-during-load'))).toEqual({ loadedAt: expect.any(String) });
+    expect(readLoadRecord(fake.root)?.fingerprint).toEqual(spec.fingerprint);
+  });
+
   it('forgets what it loaded once a load fails or it unloads', async () => {
     fake = makeFakeRoot();
     const runner = runnerFor(fake);

@@ -86,6 +86,11 @@ describe('planReboot', () => {
       expect(plan.why).toBe(`${difference} since the kernel was loaded at ${loadedAt}: loading it again`);
     });
 
+    it('loads again after a load of ours that did not finish', () => {
+      const plan = planReboot(input({ system: { kernelLoaded: true }, rest: { loadRecord: { loadedAt } } }));
+      expect(plan).toMatchObject({ action: 'kexec', reason: 'configured', why: `a load started at ${loadedAt} did not finish: loading again` });
+    });
+
     it('goes cold (and so unloads it) once the configuration says no', () => {
       const plan = preloaded({ reading: { config: { ...config, loadKexec: { value: false, origin: 'x:1' } } } });
       expect(plan).toMatchObject({ action: 'cold', reason: 'disabled' });
