@@ -151,6 +151,19 @@ run_case() {
   check "$name: kexec-reboot config --json reads LOAD_KEXEC=$want_load" bash -c \
     "[ \"\$(in_root kexec-reboot config --json | in_root node -e 'process.stdout.write(String(JSON.parse(require(\"fs\").readFileSync(0, \"utf8\")).values.LOAD_KEXEC.value))')\" = $want_load ]"
   check "$name: coldreboot --help" in_root coldreboot --help
+  # Reinstalling kexec-tools takes the upgrade path with our diversions in
+  # place: its files must land at the diverted names. (Not where we made
+  # /etc/default/kexec: kexec-tools' postinst edits it, so purge would
+  # rightly keep it.)
+  if [ "$default_kexec" = keep ]; then
+    check "$name: reinstall kexec-tools while diverted" bash -c 'in_root sh -c "dpkg -i /root/debs/kexec-tools_*.deb"'
+    check "$name: after that, coldreboot is still ours" test "$(readlink -f "$root/usr/sbin/coldreboot")" = "$root/usr/lib/kexec-reboot/coldreboot.mjs"
+    check "$name: after that, still no /etc/init.d/kexec-load" absent /etc/init.d/kexec-load
+    if [ "$had_initscripts" = yes ]; then
+      check "$name: after that, kexec-tools' conffiles at the diverted place" \
+        file_has /etc/kexec-reboot/diverted/kexec-load 'Provides:.*kexec-load'
+    fi
+  fi
   hook_checks "$name"
 
   # --- remove
@@ -213,7 +226,7 @@ EOF
   rm -rf "$root/sys/kernel" "$root/run/kexec-reboot" "$root/tmp/fake-kexec" "$root/tmp/kexec-calls"
 }
 
-export -f ours in_root rc_links
+export -f ours in_root rc_links absent
 export root work
 
 selected=("$@")
