@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Generous: CI shares two cores with QEMU guests. Tests of hang handling set their own, shorter limits.
+    testTimeout: 60_000,
     // The VM suite and the package tests are separate runners (npm run test:vm, test:package).
     exclude: ['test/vm/**', 'test/package/**', 'node_modules/**'],
   },

@@ -24,4 +24,6 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 
-npm ci --no-audit --no-fund
+# Not npm ci: the registry here lacks some platform-specific optional packages
+# (rollup's), which npm ci refuses as a lockfile mismatch; npm install skips them.
+npm install --no-audit --no-fund
