@@ -21,7 +21,8 @@ esac
 include="kexec-tools,nodejs,$init_pkgs,debconf,procps"
 preseed="kexec-tools kexec-tools/load_kexec boolean $load_kexec"
 key=$(printf '%s\n' "$release" "$include" "$preseed" "v2" | sha256sum | cut -c1-16)
-tarball="$cache/$release-$init-$key.tar"
+name=$release-$init-load_$load_kexec
+tarball="$cache/$name-$key.tar"
 
 if [ ! -s "$tarball" ]; then
   mkdir -p "$cache"
@@ -30,5 +31,7 @@ if [ ! -s "$tarball" ]; then
     --customize-hook='mkdir -p "$1/root/debs" && cp "$1"/var/cache/apt/archives/kexec-tools_*.deb "$1/root/debs/"' \
     "$release" "$tarball.tmp" >&2
   mv "$tarball.tmp" "$tarball"
+  # Tarballs of this tree made from older inputs are stale now.
+  find "$cache" -maxdepth 1 -name "$name-*.tar" ! -path "$tarball" -delete
 fi
 echo "$tarball"
