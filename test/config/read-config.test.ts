@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatDiagnostic, type KexecConfig } from '../../src/config/config.js';
+import { DEFAULT_CONFIG, formatDiagnostic, type KexecConfig } from '../../src/config/config.js';
 import { MAX_CONFIG_BYTES, readConfig, readSettings } from '../../src/config/read-config.js';
 import { sourceWithSh, tempRoot, type TempRoot } from './sh.js';
 
@@ -24,14 +24,7 @@ APPEND=""
 USE_GRUB_CONFIG=false
 `;
 
-const DEFAULTS: KexecConfig = {
-  loadKexec: { value: true, origin: 'default' },
-  kernelImage: { value: '/vmlinuz', origin: 'default' },
-  initrd: { value: '/initrd.img', origin: 'default' },
-  append: { value: '', origin: 'default' },
-  useGrubConfig: { value: false, origin: 'default' },
-  preload: { value: false, origin: 'default' },
-};
+const DEFAULTS: KexecConfig = DEFAULT_CONFIG;
 
 /** What the template gives, line by line. */
 const TEMPLATE_CONFIG: KexecConfig = {
