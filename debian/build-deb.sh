@@ -6,7 +6,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-[ -x node_modules/.bin/esbuild ] || npm ci
+# npm install, not npm ci: see scripts/setup.sh.
+[ -x node_modules/.bin/esbuild ] || npm install --no-audit --no-fund
 npm run build
 
 dpkg-buildpackage -us -uc -b

@@ -1,6 +1,6 @@
 // Bundles each command into one self-contained ES module, so the package ships
 // no node_modules and Node starts by reading a single file.
-import { rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const entryPoints = {
@@ -26,7 +26,14 @@ await build({
   legalComments: 'none',
   banner: {
     // Some bundled CommonJS code calls require(); ESM has none of its own.
-    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
+    js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },
   logLevel: 'warning',
 });
+
+// Only the entry points are programs; the chunks they import get no "#!" line.
+for (const name of Object.keys(entryPoints)) {
+  const file = `dist/${name}.mjs`;
+  writeFileSync(file, '#!/usr/bin/env node\n' + readFileSync(file, 'utf8'));
+  chmodSync(file, 0o755);
+}
