@@ -2,14 +2,15 @@
 // kexec-reboot end-to-end suite: real boots of Debian 12 and 13 under QEMU
 // (TCG). See test/vm/README.md.
 //
-//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi] [--full] [--jobs 2] [--verbose] [--selftest]
 //   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
 //
 // The package: $KEXEC_REBOOT_DEB, else `npm run deb`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CACHE, REPO, debianMirror, elapsed, ensureHostTools, findDeb, loud, progress } from './lib/host.mjs';
+import { CACHE, REPO, debianMirror, elapsed, ensureHostTools, findDeb, loud, progress, run } from './lib/host.mjs';
 import { baseTarball, extractKernel } from './lib/image.mjs';
+import { CHAINS } from './lib/scenarios.mjs';
 import { contextFor, eventsFromSerialLog, judgeChain, runChain, table } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
@@ -22,6 +23,12 @@ const inits = opt('init', 'systemd,sysvinit').split(',');
 const jobs = Math.max(1, Math.min(2, Number(opt('jobs', '2'))));
 const verbose = argv.includes('--verbose');
 const selftest = argv.includes('--selftest');
+// Chain sets: base (every release x init), preload (PRELOAD=true, Debian 13;
+// --full adds Debian 12), grub (Debian 13, grub-mkconfig'd grub.cfg,
+// grub-reboot, lockdown), uefi (Debian 13 under OVMF + GRUB; --full runs more
+// steps there). See test/vm/README.md for what CI runs.
+const full = argv.includes('--full');
+const only = opt('only', 'base,preload,grub,uefi').split(',');
 
 async function pool(tasks, n) {
   const results = new Array(tasks.length);
@@ -47,11 +54,18 @@ if (argv.includes('--reanalyze')) {
   };
   const rows = [];
   for (const f of fs.readdirSync(dir).filter((x) => /^debian\d+-(systemd|sysvinit)(-\w+)?\.serial\.log$/.test(x)).sort()) {
+    const events = eventsFromSerialLog(fs.readFileSync(path.join(dir, f), 'utf8'));
+    const meta = path.join(dir, f.replace(/\.serial\.log$/, '.run.json'));
+    if (fs.existsSync(meta)) {
+      rows.push(...judgeChain({ ...JSON.parse(fs.readFileSync(meta, 'utf8')), events }).rows);
+      continue;
+    }
+    // Runs from before *.run.json existed.
     const [, rel, init, label] = f.match(/^debian(\d+)-(systemd|sysvinit)(?:-(\w+))?\./);
     const release = Number(rel);
     const chain = label === 'demo' ? 'demo' : label === 'selftest' ? 'selftest' : init;
     const ctx = contextFor(uname(`${release}-${init}`) ?? uname('kernel'), uname(`${release === 13 ? 12 : 13}-systemd`));
-    rows.push(...judgeChain({ release, init, chain, events: eventsFromSerialLog(fs.readFileSync(path.join(dir, f), 'utf8')), ctx }).rows);
+    rows.push(...judgeChain({ release, init, chain, events, ctx }).rows);
   }
   console.log(table(rows));
   const passed = rows.filter((r) => r.ok).length;
@@ -71,17 +85,47 @@ const deb = selftest ? null : await findDeb();
 if (deb) progress(`package under test: ${deb}`);
 else progress('SELF-TEST of the harness only: no package installed, no scenario is run');
 
-// Root filesystems: one per (release, init), cached; scenario 6 boots the
-// other release's kernel, so the systemd chains need both systemd trees.
-const combos = selftest ? [{ release: 13, init: 'systemd' }] : releases.flatMap((release) => inits.map((init) => ({ release, init })));
+// The VM runs: the base chain per (release, init), then the PRELOAD, GRUB
+// and UEFI chains (Debian 13 systemd; --full adds Debian 12 PRELOAD and the
+// longer UEFI chain).
+const runs = selftest
+  ? [{ release: 13, init: 'systemd', chain: 'selftest' }]
+  : [
+      ...(only.includes('base') ? releases.flatMap((release) => inits.map((init) => ({ release, init, chain: init }))) : []),
+      ...(inits.includes('systemd')
+        ? [
+            ...(only.includes('preload') ? releases.filter((r) => r === 13 || full).map((release) => ({ release, init: 'systemd', chain: 'preload', label: 'preload' })) : []),
+            ...(only.includes('grub') && releases.includes(13) ? [{ release: 13, init: 'systemd', chain: 'grub', label: 'grub', variant: 'grub', grub: true }] : []),
+            ...(only.includes('uefi') && releases.includes(13) ? [{ release: 13, init: 'systemd', chain: full ? 'uefi-full' : 'uefi', label: 'uefi', variant: 'grub', uefi: true }] : []),
+          ]
+        : []),
+    ];
+if (runs.length === 0) {
+  loud(`nothing to run for --release ${releases.join(',')} --init ${inits.join(',')} --only ${only.join(',')}`);
+  process.exit(1);
+}
+
+// The PRELOAD chains need the package's preload units: say so loudly when
+// the .deb lacks them (the chain still runs, and its steps fail).
+if (deb && runs.some((r) => r.chain === 'preload')) {
+  const list = await run('dpkg', ['-c', deb]);
+  if (!/lib\/systemd\/system\/kexec-reboot-preload\.service/.test(list)) {
+    loud(`${path.basename(deb)} has no kexec-reboot-preload.service (dpkg -c): the PRELOAD scenarios will FAIL`);
+  }
+}
+
+// Root filesystems: one per (release, init, variant), cached; scenario 6 and
+// the GRUB chains boot the other release's kernel, so the systemd chains
+// need both systemd trees.
+const treeKey = (r) => `${r.release}/${r.init}${r.variant ? `/${r.variant}` : ''}`;
 const needed = new Map();
-for (const c of combos) needed.set(`${c.release}/${c.init}`, c);
-if (!selftest && inits.includes('systemd')) for (const r of [12, 13]) needed.set(`${r}/systemd`, { release: r, init: 'systemd' });
+for (const r of runs) needed.set(treeKey(r), { release: r.release, init: r.init, variant: r.variant });
+if (!selftest && runs.some((r) => r.init === 'systemd')) for (const rel of [12, 13]) needed.set(`${rel}/systemd`, { release: rel, init: 'systemd' });
 const tBuild = Date.now();
 const tars = new Map();
 try {
   await pool(
-    [...needed.values()].map((c) => async () => tars.set(`${c.release}/${c.init}`, await baseTarball({ ...c, mirror }))),
+    [...needed.entries()].map(([key, c]) => async () => tars.set(key, await baseTarball({ ...c, mirror }))),
     2,
   );
 } catch (e) {
@@ -89,29 +133,28 @@ try {
   process.exit(1);
 }
 const kernels = new Map();
-for (const [key, tar] of tars) kernels.set(key, await extractKernel(tar, path.join(runDir, `kernel-${key.replace('/', '-')}`)));
+for (const [key, tar] of tars) kernels.set(key, await extractKernel(tar, path.join(runDir, `kernel-${key.replaceAll('/', '-')}`)));
 const buildSeconds = (Date.now() - tBuild) / 1000;
 progress(`root filesystems ready in ${buildSeconds.toFixed(0)} s`);
 
 // Longest chains first, so two VMs at once finish together.
-const runs = combos
-  .map((c) => ({ ...c, chain: selftest ? 'selftest' : c.init }))
-  .sort((a, b) => (a.init === b.init ? b.release - a.release : a.init === 'systemd' ? -1 : 1));
+const weight = (r) => CHAINS[r.chain].length * (r.uefi ? 1.3 : 1) + (r.init === 'systemd' ? 0.5 : 0);
+runs.sort((a, b) => weight(b) - weight(a));
 const results = await pool(
   runs.map((r) => async () => {
     try {
       return await runChain({
         ...r,
-        tar: tars.get(`${r.release}/${r.init}`),
-        kernel: kernels.get(`${r.release}/${r.init}`),
+        tar: tars.get(treeKey(r)),
+        kernel: kernels.get(treeKey(r)),
         alt: kernels.get(`${r.release === 13 ? 12 : 13}/systemd`),
         deb,
         dir: runDir,
         verbose,
       });
     } catch (e) {
-      loud(`debian${r.release}/${r.init}: ${e.message}`);
-      return { rows: [{ id: '-', title: `VM run could not start: ${e.message.split('\n')[0]}`, release: r.release, init: r.init, expected: '-', observed: 'error', down: null, up: null, ok: false, note: e.message.split('\n').slice(0, 3).join(' ') }], vmSeconds: 0, name: `debian${r.release}-${r.init}` };
+      loud(`debian${r.release}/${r.init}${r.label ? `/${r.label}` : ''}: ${e.message}`);
+      return { rows: [{ id: '-', title: `VM run could not start: ${e.message.split('\n')[0]}`, release: r.release, init: r.label ? `${r.init}+${r.label}` : r.init, expected: '-', observed: 'error', down: null, up: null, ok: false, note: e.message.split('\n').slice(0, 3).join(' ') }], vmSeconds: 0, name: `debian${r.release}-${r.init}${r.label ? `-${r.label}` : ''}` };
     }
   }),
   jobs,

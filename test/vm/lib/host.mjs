@@ -69,6 +69,11 @@ export async function ensureHostTools() {
     ['qemu-system-x86_64', 'qemu-system-x86', () => have('qemu-system-x86_64')],
     ['mkfs.ext4', 'e2fsprogs', () => have('mkfs.ext4') || fs.existsSync('/usr/sbin/mkfs.ext4')],
     ['Debian archive keys', 'debian-archive-keyring', () => fs.existsSync('/usr/share/keyrings/debian-archive-keyring.gpg')],
+    // The UEFI disk and firmware.
+    ['sfdisk', 'fdisk', () => have('sfdisk') || fs.existsSync('/usr/sbin/sfdisk')],
+    ['mkfs.vfat', 'dosfstools', () => have('mkfs.vfat') || fs.existsSync('/usr/sbin/mkfs.vfat')],
+    ['mcopy', 'mtools', () => have('mcopy')],
+    ['OVMF', 'ovmf', () => fs.existsSync('/usr/share/OVMF/OVMF_CODE_4M.fd') && fs.existsSync('/usr/share/OVMF/OVMF_VARS_4M.fd')],
   ];
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) cannot('the VM suite needs root (mmdebstrap, chroot, mkfs.ext4 -d with file ownership).');

@@ -12,10 +12,17 @@ export const RELEASES = {
 };
 
 const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'procps', 'kmod', 'initramfs-tools'];
-export function packageList(init) {
-  return init === 'sysvinit'
+// Variants of a tree: 'grub' adds Debian's GRUB (grub-mkconfig, grub-reboot,
+// grub-editenv; the BIOS and x86_64-efi module sets) for the GRUB and UEFI
+// scenarios.
+export const VARIANTS = {
+  grub: ['grub2-common', 'grub-pc-bin', 'grub-efi-amd64-bin'],
+};
+export function packageList(init, variant) {
+  const base = init === 'sysvinit'
     ? [...COMMON, 'sysvinit-core', 'sysv-rc', 'initscripts']
     : [...COMMON, 'systemd-sysv', 'libpam-systemd'];
+  return variant ? [...base, ...VARIANTS[variant]] : base;
 }
 
 // A small initrd (virtio + ext4 only) keeps `kexec -l` (SHA-256 in purgatory,
@@ -33,20 +40,22 @@ function keyringFor(release) {
 }
 
 /** The cached root filesystem tarball for (release, init), built when absent. */
-export async function baseTarball({ release, init, mirror }) {
+export async function baseTarball({ release, init, mirror, variant }) {
   const { codename } = RELEASES[release];
-  const pkgs = packageList(init);
+  const pkgs = packageList(init, variant);
+  const tag = `debian${release}/${init}${variant ? `+${variant}` : ''}`;
+  const stem = `debian${release}-${init}${variant ? `-${variant}` : ''}`;
   const key = crypto
     .createHash('sha256')
     .update(JSON.stringify({ codename, pkgs, ESSENTIAL_HOOK, mirror, v: 1 }))
     .digest('hex')
     .slice(0, 12);
-  const tar = path.join(CACHE, `debian${release}-${init}-${key}.tar`);
+  const tar = path.join(CACHE, `${stem}-${key}.tar`);
   if (fs.existsSync(tar) && process.env.KRVM_REBUILD !== '1') {
-    progress(`debian${release}/${init}: cached root filesystem ${path.relative(REPO, tar)}`);
+    progress(`${tag}: cached root filesystem ${path.relative(REPO, tar)}`);
     return tar;
   }
-  progress(`debian${release}/${init}: mmdebstrap ${codename} (${pkgs.length} packages)...`);
+  progress(`${tag}: mmdebstrap ${codename} (${pkgs.length} packages)...`);
   const started = Date.now();
   const tmp = `${tar}.tmp`;
   await run(
@@ -62,10 +71,10 @@ export async function baseTarball({ release, init, mirror }) {
       tmp,
       `deb ${mirror} ${codename} main`,
     ],
-    { logFile: path.join(CACHE, `mmdebstrap-debian${release}-${init}.log`) },
+    { logFile: path.join(CACHE, `mmdebstrap-${stem}.log`) },
   );
   fs.renameSync(tmp, tar);
-  progress(`debian${release}/${init}: root filesystem built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  progress(`${tag}: root filesystem built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return tar;
 }
 
@@ -83,9 +92,16 @@ export async function extractKernel(tar, dir) {
  * Makes a bootable disk image for one VM run: the tarball unpacked, the
  * package installed, the agent and its step scripts in place.
  * steps: array of shell snippets, steps[i] runs on boot i+1.
- * alt: { kernel, initrd } copied to /boot/vmlinuz-krvm-alt, /boot/initrd.img-krvm-alt.
+ * alt: { kernel, initrd, uname } copied to /boot/vmlinuz-krvm-alt, /boot/initrd.img-krvm-alt
+ *   (with grub: under its real name, /boot/vmlinuz-UNAME, so GRUB lists it).
+ *   /etc/krvm/env tells the steps where it is (KRVM_ALT_KERNEL, ...).
+ * grub: { uuid } runs Debian's grub-mkconfig in the tree (device probing
+ *   faked: / is the filesystem with that UUID) and mkfs gives / that UUID.
+ * prepare: shell run in the tree under chroot after the install (bench).
+ * layout: 'whole' (ext4 on the whole disk, direct kernel boot) or 'uefi'
+ *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs).
  */
-export async function makeDisk({ tar, init, deb, steps, alt, dir, name }) {
+export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, layout = 'whole', prepare = null }) {
   const tree = path.join(dir, `${name}.tree`);
   const disk = path.join(dir, `${name}.img`);
   fs.rmSync(tree, { recursive: true, force: true });
@@ -104,9 +120,12 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name }) {
   w('usr/local/sbin/krvm-boot', fs.readFileSync(path.join(guest, 'krvm-boot')), 0o755);
   steps.forEach((s, i) => w(`etc/krvm/steps/${i + 1}.sh`, s.endsWith('\n') ? s : `${s}\n`));
   if (alt) {
-    fs.copyFileSync(alt.kernel, path.join(tree, 'boot/vmlinuz-krvm-alt'));
-    fs.copyFileSync(alt.initrd, path.join(tree, 'boot/initrd.img-krvm-alt'));
+    const base = grub ? alt.uname : 'krvm-alt';
+    fs.copyFileSync(alt.kernel, path.join(tree, `boot/vmlinuz-${base}`));
+    fs.copyFileSync(alt.initrd, path.join(tree, `boot/initrd.img-${base}`));
+    w('etc/krvm/env', `KRVM_ALT_KERNEL=boot/vmlinuz-${base}\nKRVM_ALT_INITRD=boot/initrd.img-${base}\nKRVM_ALT_UNAME=${alt.uname}\n`);
   }
+  if (grub) w('etc/fstab', `UUID=${grub.uuid} / ext4 rw,errors=remount-ro 0 0\n`);
   if (init === 'systemd') {
     fs.mkdirSync(path.join(tree, 'var/log/journal'), { recursive: true });
     w('etc/systemd/system/krvm.service', fs.readFileSync(path.join(guest, 'krvm.service')));
@@ -145,7 +164,9 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name }) {
         ]
       : []),
     init === 'sysvinit' ? 'chroot "$T" update-rc.d krvm defaults' : 'true',
+    ...(prepare ? ['chroot "$T" sh -e /tmp/krvm-prepare.sh', 'rm -f "$T/tmp/krvm-prepare.sh"'] : []),
   ].join('\n');
+  if (prepare) w('tmp/krvm-prepare.sh', prepare);
   const log = path.join(dir, `${name}.install.log`);
   await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', tree], { logFile: log });
   fs.rmSync(path.join(tree, 'usr/sbin/policy-rc.d'));
@@ -160,9 +181,83 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name }) {
   fs.writeFileSync(path.join(orig, 'vmlinuz'), fs.readlinkSync(path.join(tree, 'vmlinuz')));
   fs.writeFileSync(path.join(orig, 'initrd.img'), fs.readlinkSync(path.join(tree, 'initrd.img')));
 
+  if (grub) await grubMkconfig({ tree, uuid: grub.uuid, device: layout === 'uefi' ? '/dev/vda2' : '/dev/vda', log });
+
   fs.rmSync(disk, { force: true });
-  await run('mkfs.ext4', ['-q', '-F', '-L', 'krvm', '-d', tree, disk, '3G']);
+  if (layout === 'uefi') {
+    const { makeUefiDisk } = await import('./uefi.mjs');
+    await makeUefiDisk({ tree, disk, uuid: grub.uuid, dir, name, log });
+  } else {
+    await run('mkfs.ext4', ['-q', '-F', '-L', 'krvm', ...(grub ? ['-U', grub.uuid] : []), '-d', tree, disk, '3G']);
+  }
   fs.rmSync(tree, { recursive: true, force: true });
   return disk;
 }
 
+
+/**
+ * Debian's own grub-mkconfig, run in the tree under chroot. The tree is not
+ * on a disk GRUB could probe, so only device probing is faked (as in
+ * test/bootloader/fixtures/generate.sh): grub-probe says / is DEVICE, ext4
+ * with UUID, on a GPT disk. /etc/default/grub is Debian's, with the serial
+ * console on the kernel command line, no `quiet` (the host reads the
+ * kernel's "Linux version" line) and GRUB's own output on the firmware
+ * console (which OVMF copies to the serial line) instead of gfxterm. The
+ * menu keeps Debian's default 5 s timeout.
+ */
+export async function grubMkconfig({ tree, uuid, device, log }) {
+  const dg = path.join(tree, 'etc/default/grub');
+  // Debian's template, which grub-pc's and grub-efi-amd64's postinst copy there.
+  if (!fs.existsSync(dg)) fs.copyFileSync(path.join(tree, 'usr/share/grub/default/grub'), dg);
+  let text = fs.readFileSync(dg, 'utf8');
+  text = text
+    .replace(/^GRUB_CMDLINE_LINUX_DEFAULT=.*$/m, 'GRUB_CMDLINE_LINUX_DEFAULT=""')
+    .replace(/^GRUB_CMDLINE_LINUX=.*$/m, 'GRUB_CMDLINE_LINUX="console=ttyS0 panic=10"')
+    .replace(/^#?GRUB_TERMINAL=.*$/m, 'GRUB_TERMINAL=console');
+  fs.writeFileSync(dg, text);
+  const part = device.replace(/^\/dev\/vda/, '') || '';
+  const drive = part ? `(hd0,gpt${part})` : '(hd0)';
+  const probe = `#!/bin/sh
+# Fake grub-probe (kexec-reboot VM tests): / is ${device}, ext4, UUID ${uuid}.
+target=; while [ $# -gt 0 ]; do case "$1" in --target=*) target=\${1#--target=} ;; -t|--target) shift; target=$1 ;; esac; shift; done
+case "$target" in
+  device) echo ${device} ;;
+  fs) echo ext2 ;;
+  fs_uuid) echo ${uuid} ;;
+  fs_label) echo krvm ;;
+  partuuid) echo "" ;;
+  partmap) ${part ? 'echo gpt' : 'echo ""'} ;;
+  abstraction|cryptodisk_uuid) echo "" ;;
+  drive) echo "${drive}" ;;
+  compatibility_hint) echo "${drive.slice(1, -1)}" ;;
+  hints_string) echo "--hint-bios=${drive.slice(1, -1)} --hint-efi=${drive.slice(1, -1)} --hint-baremetal=ahci0${part ? `,gpt${part}` : ''} " ;;
+  disk) echo /dev/vda ;;
+  *) echo "fake grub-probe: unknown target $target" >&2; exit 1 ;;
+esac
+`;
+  const script = [
+    'set -e',
+    'T="$1"',
+    'mount -t proc proc "$T/proc"',
+    'mount -t sysfs sysfs "$T/sys"',
+    'mv "$T/usr/sbin/grub-probe" "$T/usr/sbin/grub-probe.real"',
+    'mv "$T/usr/bin/grub-mkrelpath" "$T/usr/bin/grub-mkrelpath.real"',
+    "cat > \"$T/usr/sbin/grub-probe\" <<'PROBE'",
+    probe.trimEnd(),
+    'PROBE',
+    `printf '#!/bin/sh\\necho "$1"\\n' > "$T/usr/bin/grub-mkrelpath"`,
+    'chmod 755 "$T/usr/sbin/grub-probe" "$T/usr/bin/grub-mkrelpath"',
+    // grub-mkconfig writes root=UUID= only when /dev/disk/by-uuid/UUID exists.
+    `mkdir -p "$T/dev/disk/by-uuid" && touch "$T/dev/disk/by-uuid/${uuid}"`,
+    '[ -e "$T/dev/null" ] || mknod -m 666 "$T/dev/null" c 1 3',
+    'mkdir -p "$T/boot/grub"',
+    'chroot "$T" grub-mkconfig -o /boot/grub/grub.cfg',
+    'chroot "$T" grub-editenv /boot/grub/grubenv create',
+    'rm -rf "$T/dev/disk"',
+    'mv -f "$T/usr/sbin/grub-probe.real" "$T/usr/sbin/grub-probe"',
+    'mv -f "$T/usr/bin/grub-mkrelpath.real" "$T/usr/bin/grub-mkrelpath"',
+  ].join('\n');
+  await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', tree], { logFile: log });
+  const cfg = fs.readFileSync(path.join(tree, 'boot/grub/grub.cfg'), 'utf8');
+  if (!cfg.includes(`root=UUID=${uuid}`)) throw new Error(`grub-mkconfig wrote no root=UUID=${uuid} entry (see ${log})`);
+}

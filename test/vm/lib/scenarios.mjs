@@ -68,8 +68,8 @@ export const STEPS = {
   '6': {
     title: '/vmlinuz repointed after boot -> that kernel boots',
     script: [
-      'ln -sfn boot/vmlinuz-krvm-alt /vmlinuz',
-      'ln -sfn boot/initrd.img-krvm-alt /initrd.img',
+      'ln -sfn "$KRVM_ALT_KERNEL" /vmlinuz',
+      'ln -sfn "$KRVM_ALT_INITRD" /initrd.img',
       'say "repointed: $(readlink /vmlinuz) $(readlink /initrd.img)"',
       'act reboot reboot',
     ].join('\n'),
@@ -140,6 +140,92 @@ export const STEPS = {
       return null;
     },
   },
+  // PRELOAD=true (issue 8). wait_preload (agent) starts the preload service,
+  // or joins the run the path unit started, and waits for it.
+  p1: {
+    title: 'PRELOAD: nothing changed; status says preloaded; `reboot` -> kexec, hook keeps the loaded kernel',
+    script: [
+      'echo PRELOAD=true >> /etc/default/kexec',
+      'wait_preload',
+      'say_status',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'kexec',
+    check: (tr, ctx) => {
+      const status = tr.pre.find((l) => l.startsWith('KRVM status-json:'));
+      if (!status) return 'no status-json line before the reboot';
+      if (!/"reason":\s*"preloaded"/.test(status)) return `status --json before the reboot is not reason: preloaded: ${status.slice(0, 300)}`;
+      if (!(tr.next?.prevlog ?? []).some((l) => /still what the configuration names/.test(l))) return 'the hook did not log "still what the configuration names" in the next boot\'s journal';
+      return sameCmdline(tr, ctx);
+    },
+  },
+  p6: {
+    title: 'PRELOAD: kernel repointed after the preload -> the new kernel boots',
+    script: [
+      'echo PRELOAD=true >> /etc/default/kexec',
+      'wait_preload',
+      'ln -sfn "$KRVM_ALT_KERNEL" /vmlinuz',
+      'ln -sfn "$KRVM_ALT_INITRD" /initrd.img',
+      'say "repointed: $(readlink /vmlinuz) $(readlink /initrd.img)"',
+      'sleep 2',
+      'wait_preload',
+      'say_status',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'kexec',
+    needsAlt: true,
+    check: (tr, ctx) =>
+      tr.next && tr.next.uname !== ctx.altUname ? `booted ${tr.next.uname}, expected the repointed ${ctx.altUname}` : null,
+  },
+  p3: {
+    title: 'PRELOAD: `coldreboot` -> firmware',
+    script: 'echo PRELOAD=true >> /etc/default/kexec\nwait_preload\nact coldreboot coldreboot',
+    expect: 'firmware',
+    check: (tr) => (tr.pre.some((l) => /^KRVM preload: result=success kexec_loaded=1/.test(l)) ? null : 'nothing was preloaded before the coldreboot'),
+  },
+  p4: {
+    title: 'PRELOAD: `poweroff` -> powers off',
+    script: 'echo PRELOAD=true >> /etc/default/kexec\nwait_preload\nact poweroff poweroff',
+    expect: 'poweroff',
+    check: (tr) => (tr.pre.some((l) => /^KRVM preload: result=success kexec_loaded=1/.test(l)) ? null : 'nothing was preloaded before the poweroff'),
+  },
+  // GRUB (issue 6): grub.cfg written by Debian's grub-mkconfig in the image,
+  // the other release's kernel installed next to the image's own.
+  g1: {
+    title: 'USE_GRUB_CONFIG + `grub-reboot` to the older kernel -> kexec into it, next_entry cleared',
+    script: [
+      'echo USE_GRUB_CONFIG=true >> /etc/default/kexec',
+      'grub-reboot "Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux $KRVM_ALT_UNAME"',
+      'say "grubenv before: $(grub-editenv list | tr \'\\n\' \' \')"',
+      'say_status',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'kexec',
+    needsAlt: true,
+    check: (tr, ctx) => {
+      if (!tr.next) return null;
+      if (tr.next.uname !== ctx.altUname) return `booted ${tr.next.uname}, expected the grub-reboot entry's ${ctx.altUname}`;
+      const env = tr.next.lines.find((l) => l.startsWith('KRVM grubenv:'));
+      if (!env) return 'no grubenv line in the next boot';
+      if (/next_entry=\S/.test(env)) return `next_entry not cleared: ${env}`;
+      return null;
+    },
+  },
+  l1: {
+    title: 'lockdown: `APPEND="$(cat /proc/cmdline) lockdown=integrity"` -> kexec into a lockdown boot',
+    script: `printf '%s\\n' 'APPEND="$(cat /proc/cmdline) lockdown=integrity"' >> /etc/default/kexec\nact reboot reboot`,
+    expect: 'kexec',
+    check: (tr) => (tr.next && !tr.next.lines.some((l) => /^KRVM lockdown: .*\[integrity\]/.test(l)) ? 'the next boot is not under lockdown=integrity' : null),
+  },
+  l3: {
+    title: 'lockdown=integrity (no Secure Boot): `reboot` -> the kernel refuses the image, reason logged, firmware',
+    // Without Secure Boot the kernel trusts no key that signed Debian's
+    // kernel for kexec_file_load, so even the signed image is refused.
+    script: 'say_status\nact reboot reboot',
+    expect: 'firmware',
+    reason: /refused the image.*(lockdown|Secure Boot)|(lockdown|Secure Boot).*refused/i,
+    check: (tr) => (tr.pre.some((l) => /^KRVM lockdown: .*\[integrity\]/.test(l)) ? null : 'this step did not run under lockdown=integrity'),
+  },
   // Harness self-test only (`run.mjs --selftest`, no package installed): proves
   // the host tells a kexec from a firmware run. Never counted as scenarios.
   h1: {
@@ -158,6 +244,13 @@ export const STEPS = {
 // then does /proc/cmdline carry BOOT_IMAGE=.
 export const CHAINS = {
   systemd: ['1', '2a', '2b', '2c', '6', '3a', '8', '3b', '5', '7d', '7a', '7b', '7f', '7c', '7e', '4'],
+  // PRELOAD=true (issue 8), one VM per release (Debian 13 by default).
+  preload: ['p1', 'p6', 'p3', 'p4'],
+  // Debian 13 + GRUB, direct kernel boot (issue 6): grub-reboot, lockdown.
+  grub: ['g1', 'l1', 'l3', '4'],
+  // Debian 13 booting like a server: OVMF + GRUB from the disk (issue 5).
+  uefi: ['1', '3a', '6', '4'],
+  'uefi-full': ['1', '2a', '3a', '6', '8', '5', 'g1', '4'],
   sysvinit: ['1', '3a', '3b', '5', '4'],
   demo: ['1', '3a', '4'],
   selftest: ['h1', 'h2', '4'],

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { progress } from './host.mjs';
 import { makeDisk } from './image.mjs';
 import { CHAINS, STEPS, norm } from './scenarios.mjs';
+import { OVMF_CODE, ovmfVars } from './uefi.mjs';
 import { runVM } from './vm.mjs';
 
 export function appendFor(uname) {
@@ -23,12 +24,15 @@ export function analyze(events) {
   const transitions = [];
   let cur = null;
   let lastFirmwareBeforeKernel = false;
+  let pre = []; // this boot's lines since its marker, up to the action
   for (const ev of events) {
     if (ev.type === 'line') {
       const text = ev.text;
       let m;
+      if (!cur) pre.push(text);
       if ((m = text.match(/^KRVM boot=(\d+) init=(\S+) uname=(\S+) cmdline=(.*)$/))) {
-        const boot = { n: Number(m[1]), t: ev.t, init: m[2], uname: m[3], cmdline: m[4], prevlog: [] };
+        pre = [];
+        const boot = { n: Number(m[1]), t: ev.t, init: m[2], uname: m[3], cmdline: m[4], prevlog: [], lines: pre };
         boots.push(boot);
         if (cur) {
           cur.next = boot;
@@ -40,10 +44,14 @@ export function analyze(events) {
         boots.at(-1)?.prevlog.push(m[1]);
       } else if ((m = text.match(/^KRVM action step=(\d+) name=(\S+)/))) {
         if (cur) transitions.push(cur); // an action that never led anywhere
-        cur = { step: Number(m[1]), name: m[2], t: ev.t, path: [], lines: [], kernelAt: null, firmwareAt: null, next: null };
+        cur = { step: Number(m[1]), name: m[2], t: ev.t, path: [], lines: [], pre, kernelAt: null, firmwareAt: null, handoverAt: null, next: null };
+        pre = [];
         lastFirmwareBeforeKernel = false;
       } else if (cur) {
         cur.lines.push(text);
+        // The running kernel's last words: the hand-over to the next kernel
+        // (kexec) or to the firmware (reset), as the bench reports them.
+        if (cur.kernelAt === null && /kexec_core: Starting new kernel|reboot: Restarting system|reboot: machine restart/.test(text)) cur.handoverAt ??= ev.t;
         if (/Linux version \d/.test(text)) {
           if (cur.kernelAt === null) cur.kernelAt = ev.t;
           if (!lastFirmwareBeforeKernel) cur.path.push('kexec');
@@ -115,6 +123,9 @@ export function eventsFromSerialLog(text) {
 /** Judges a finished chain's events: rows for the table. */
 export function judgeChain({ release, init, chain, events, ctx }) {
   const { boots, transitions } = analyze(events);
+  // Booted by GRUB (UEFI): the kexec command line is the first boot's, as
+  // GRUB passed it, minus BOOT_IMAGE= and initrd=.
+  if (ctx.kexecCmdline === undefined && boots[0]) ctx = { ...ctx, kexecCmdline: norm(boots[0].cmdline.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')) };
   const rows = CHAINS[chain].map((id, i) => {
     const tr = transitions.find((x) => x.step === i + 1);
     return { ...judge(id, tr, ctx), release, init };
@@ -123,27 +134,36 @@ export function judgeChain({ release, init, chain, events, ctx }) {
   return { rows, boots, transitions };
 }
 
-export function contextFor(kernel, alt) {
+export function contextFor(kernel, alt, { uefi = false } = {}) {
+  if (uefi) return { altUname: alt?.uname };
   const append = appendFor(kernel.uname);
   return { kexecCmdline: norm(append.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')), altUname: alt?.uname };
 }
+
+// A fixed root filesystem UUID for the GRUB disks (grub.cfg says root=UUID=).
+export const GRUB_ROOT_UUID = '6b7c3f2e-4d1a-4e8b-9c0d-1a2b3c4d5e6f';
 
 /**
  * One VM run: makes the disk, boots, runs the chain's steps in order.
  * Returns rows for the table.
  */
-export async function runChain({ release, init, chain, tar, kernel, alt, deb, dir, label, verbose = false }) {
+export async function runChain({ release, init, chain, tar, kernel, alt, deb, dir, label, grub = false, uefi = false, verbose = false }) {
   const name = `debian${release}-${init}${label ? `-${label}` : ''}`;
-  const tag = `debian${release}/${init}`;
+  const tag = `debian${release}/${init}${label ? `/${label}` : ''}`;
   const stepIds = CHAINS[chain];
   const steps = stepIds.map((id) => `# ${id}: ${STEPS[id].title}\n${STEPS[id].script}`);
   const needsAlt = stepIds.some((id) => STEPS[id].needsAlt);
   progress(`${tag}: making the disk (package + agent, ${stepIds.length} steps)`);
   const t0 = Date.now();
-  const disk = await makeDisk({ tar, init, deb, steps, alt: needsAlt ? alt : null, dir, name });
-  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG`);
+  const disk = await makeDisk({
+    tar, init, deb, steps, alt: needsAlt ? alt : null, dir, name,
+    grub: grub || uefi ? { uuid: GRUB_ROOT_UUID } : null,
+    layout: uefi ? 'uefi' : 'whole',
+  });
+  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG${uefi ? ' (OVMF + GRUB from the disk)' : ''}`);
   const append = appendFor(kernel.uname);
-  const ctx = contextFor(kernel, alt);
+  const ctx = contextFor(kernel, alt, { uefi });
+  fs.writeFileSync(path.join(dir, `${name}.run.json`), JSON.stringify({ release, init: label ? `${init}+${label}` : init, chain, ctx }, null, 2));
   let lastAction = null;
   const vmStart = Date.now();
   const { events } = await runVM({
@@ -152,6 +172,7 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
     kernel: kernel.kernel,
     initrd: kernel.initrd,
     append,
+    uefi: uefi ? { code: OVMF_CODE, vars: ovmfVars(dir, name) } : null,
     dir,
     onLine: ({ t, text }) => {
       const at = `${tag} +${(t / 1000).toFixed(1)}s`;
@@ -174,7 +195,7 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
   });
   const vmSeconds = (Date.now() - vmStart) / 1000;
   if (process.env.KRVM_KEEP !== '1') fs.rmSync(disk, { force: true });
-  const { rows, boots, transitions } = judgeChain({ release, init, chain, events, ctx });
+  const { rows, boots, transitions } = judgeChain({ release, init: label ? `${init}+${label}` : init, chain, events, ctx });
   progress(`${tag}: VM finished in ${vmSeconds.toFixed(0)} s, ${rows.filter((r) => r.ok).length}/${rows.length} steps passed (serial log: ${path.join(dir, `${name}.serial.log`)})`);
   return { rows, boots, transitions, vmSeconds, name, events };
 }

@@ -11,6 +11,10 @@ import path from 'node:path';
 // SeaBIOS prints its banner twice per run (debug console, then again once the
 // text console is up); the BUILD: line follows only the first one.
 const BANNER = /SeaBIOS \(version [^\n]*\nBUILD:/g;
+// Debian's OVMF is a release build: nothing on the debug console. Its boot
+// manager prints this line on the serial console each time it starts a boot
+// option, i.e. once per firmware run (never on a kexec).
+export const OVMF_BOOT = /BdsDxe: loading Boot[0-9A-F]{4}/;
 
 /**
  * Returns { events, exitCode } where events are, in time order,
@@ -18,8 +22,10 @@ const BANNER = /SeaBIOS \(version [^\n]*\nBUILD:/g;
  *   { t, type: 'firmware' }   a SeaBIOS banner (a firmware run),
  *   { t, type: 'reset', why } the watchdog reset the machine,
  *   { t, type: 'exit', code } QEMU exited.
+ * Direct kernel boot (SeaBIOS) with kernel/initrd/append, or, with
+ * uefi = { code, vars }, OVMF as pflash booting GRUB from the disk.
  */
-export function runVM({ name, disk, kernel, initrd, append, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
+export function runVM({ name, disk, kernel, initrd, append, uefi = null, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
   return new Promise((resolve) => {
     const debugLog = path.join(dir, `${name}.debugcon.log`);
     const monSock = path.join(dir, `${name}.monitor.sock`);
@@ -29,16 +35,16 @@ export function runVM({ name, disk, kernel, initrd, append, dir, onLine, actionT
     fs.writeFileSync(debugLog, '');
     const args = [
       '-accel', 'tcg',
-      '-machine', 'pc',
+      '-machine', uefi ? 'q35' : 'pc',
       '-cpu', 'max',
       '-m', '1024',
       '-smp', '1',
       '-nodefaults', '-no-user-config',
       '-display', 'none',
       '-rtc', 'base=utc',
-      '-kernel', kernel,
-      '-initrd', initrd,
-      '-append', append,
+      ...(uefi
+        ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${uefi.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${uefi.vars}`]
+        : ['-kernel', kernel, '-initrd', initrd, '-append', append]),
       '-drive', `file=${disk},format=raw,if=virtio,cache=unsafe`,
       '-chardev', 'stdio,id=ser0,signal=off',
       '-serial', 'chardev:ser0',
@@ -84,10 +90,17 @@ export function runVM({ name, disk, kernel, initrd, append, dir, onLine, actionT
       buf += chunk.toString('latin1');
       let i;
       while ((i = buf.indexOf('\n')) >= 0) {
-        const text = buf.slice(0, i).replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+        const text = buf.slice(0, i).replace(/\r/g, '').replace(/\x1b\[[0-9;?=]*[A-Za-z]/g, '');
         buf = buf.slice(i + 1);
         events.push({ t, type: 'line', text });
         serialLog.write(`[${(t / 1000).toFixed(3)}] ${text}\n`);
+        if (uefi && OVMF_BOOT.test(text)) {
+          events.push({ t, type: 'firmware' });
+          serialLog.write(`[host ${(t / 1000).toFixed(3)}] FIRMWARE: OVMF boot manager on the serial console\n`);
+          onLine?.({ t, text: '(host) firmware run: OVMF boot manager' });
+          awaitingBoot = true;
+          lastBootProgress = t;
+        }
         if (/^KRVM action step=/.test(text)) {
           pendingAction = t;
           awaitingBoot = false;
