@@ -60,7 +60,8 @@ export function makeFakeRoot() {
   write('/proc/cmdline', `BOOT_IMAGE=/boot/vmlinuz-${KERNEL_VERSION} root=UUID=0b1c5d2e ro quiet\n`);
   write('/sys/kernel/kexec_loaded', '0\n');
   write(`/boot/vmlinuz-${KERNEL_VERSION}`, bzImage());
-  write(`/boot/initrd.img-${KERNEL_VERSION}`, 'initramfs');
+  // Starts as a cpio "newc" archive, which is what kexec-reboot's initrd check looks at.
+  write(`/boot/initrd.img-${KERNEL_VERSION}`, '070701initramfs');
   fs.symlinkSync(`boot/vmlinuz-${KERNEL_VERSION}`, at('/vmlinuz'));
   fs.symlinkSync(`boot/initrd.img-${KERNEL_VERSION}`, at('/initrd.img'));
   write('/etc/default/kexec', DEFAULT_KEXEC);
