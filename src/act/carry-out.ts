@@ -7,6 +7,11 @@ export interface Outcome {
   readonly message: string;
 }
 
+/** One log line: how the next reboot ends, and why. */
+export function describeOutcome(outcome: Outcome): string {
+  return `${outcome.path === 'kexec' ? 'reboot by kexec' : 'reboot through firmware'}: ${outcome.message}`;
+}
+
 /**
  * Acts on a plan during a reboot. Every failure ends in `firmware`: the
  * reboot itself goes on regardless, only the way it ends changes.
@@ -24,5 +29,5 @@ export async function carryOut(plan: Plan, runner: KexecRunner, kernelLoaded: bo
   const loaded = await runner.load(plan.load);
   return loaded.ok
     ? { path: 'kexec', message: `${loaded.detail} (${plan.why})` }
-    : { path: 'firmware', message: `not using kexec: ${loaded.detail}` };
+    : { path: 'firmware', message: loaded.detail };
 }

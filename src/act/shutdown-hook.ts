@@ -3,7 +3,9 @@ import type { Log } from '../log.js';
 import type { SystemRoot } from '../system-root.js';
 import type { Programs } from '../system/programs.js';
 import { detectShutdownVerb, type ShutdownVerb } from '../system/shutdown-verb.js';
-import { carryOut } from './carry-out.js';
+import { isKernelLoaded } from '../system/facts.js';
+import { readLoadRecord } from '../system/load-record.js';
+import { carryOut, describeOutcome } from './carry-out.js';
 import { clearGrubNextEntry } from './grub-next-entry.js';
 import { createKexecRunner } from './kexec-runner.js';
 
@@ -14,7 +16,15 @@ export interface HookLimits {
   readonly callMs: number;
 }
 
-export const DEFAULT_HOOK_LIMITS: HookLimits = { totalMs: 25_000, callMs: 20_000 };
+/**
+ * On hardware a load takes well under a second; under emulation it has taken
+ * 16 s. The total counts from the process's start and stays well inside the
+ * unit's TimeoutStopSec=45, so the hook always gets to say what happened.
+ */
+export const DEFAULT_HOOK_LIMITS: HookLimits = { totalMs: 30_000, callMs: 25_000 };
+
+/** After the init system's SIGTERM, SIGKILL follows: a short unload only. */
+const TERM_UNLOAD_MS = 2_000;
 
 /**
  * Runs while the machine goes down: loads the planned kernel when, and only
@@ -27,8 +37,19 @@ export async function runShutdownHook(
   log: Log,
   givenVerb: ShutdownVerb | undefined,
   limits: HookLimits = DEFAULT_HOOK_LIMITS,
+  // Node's own start-up counts too: under load it has taken seconds.
+  startedAt = Date.now() - process.uptime() * 1000,
 ): Promise<void> {
-  const deadline = Date.now() + limits.totalMs;
+  const deadline = startedAt + limits.totalMs;
+  // Should the init system stop us anyway, the reason must still reach the log,
+  // and a load cut short must not stay behind for the final `kexec -e`.
+  const onTerm = () => {
+    log('err', 'reboot through firmware: stopped by the init system before the kernel was loaded');
+    const unfinished = readLoadRecord(root)?.fingerprint === undefined && isKernelLoaded(root);
+    const cleanUp = unfinished ? createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: TERM_UNLOAD_MS }).unload() : Promise.resolve();
+    void cleanUp.finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', onTerm);
   try {
     const verb = givenVerb ?? (await detectShutdownVerb(root, programs, Math.min(5_000, limits.totalMs)));
     if (verb !== 'reboot' && verb !== 'kexec') {
@@ -39,13 +60,15 @@ export async function runShutdownHook(
     for (const warning of assessment.plan.warnings) log('warning', warning);
     const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
     const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
-    log(outcome.path === 'kexec' ? 'notice' : 'warning', `${verb}: ${outcome.path === 'kexec' ? 'kexec' : 'firmware reboot'}: ${outcome.message}`);
+    log(outcome.path === 'kexec' ? 'notice' : 'warning', describeOutcome(outcome));
     const oneShot = assessment.target.grubNextEntry;
     if (outcome.path === 'kexec' && oneShot) {
       const cleared = await clearGrubNextEntry(root, programs.grubEditenv, oneShot.grubenv);
       log(cleared.ok ? 'info' : 'warning', cleared.detail);
     }
   } catch (error) {
-    log('err', `firmware reboot: unexpected error: ${(error as Error).message}`);
+    log('err', `reboot through firmware: unexpected error: ${(error as Error).message}`);
+  } finally {
+    process.removeListener('SIGTERM', onTerm);
   }
 }

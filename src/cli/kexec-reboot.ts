@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatDiagnostic } from '../config/config.js';
 import { createKexecRunner } from '../act/kexec-runner.js';
-import { carryOut } from '../act/carry-out.js';
+import { carryOut, describeOutcome } from '../act/carry-out.js';
 import { runShutdownHook } from '../act/shutdown-hook.js';
 import { createLog } from '../log.js';
 import { assess, planFreshLoad } from '../pipeline.js';
@@ -105,7 +105,7 @@ function build(): Command {
       const assessment = await assess(r, programs);
       if (!assessment.reading.config.preload.value) return print(`PRELOAD is false (${assessment.reading.config.preload.origin}): nothing to do\n`);
       const outcome = await carryOut(assessment.plan, runner(r), assessment.system.kernelLoaded);
-      createLog()(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${outcome.path === 'kexec' ? 'kexec' : 'firmware reboot'}: ${outcome.message}`);
+      createLog()(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(outcome)}`);
     });
 
   program

@@ -27,7 +27,7 @@ describe('carryOut', () => {
   it('turns a failed load into a firmware reboot with the reason', async () => {
     const { runner } = recordingRunner({ ok: false, detail: 'kexec failed: bad image' });
     const plan: Plan = { action: 'kexec', reason: 'configured', why: 'x', load, warnings: [] };
-    expect(await carryOut(plan, runner, false)).toEqual({ path: 'firmware', message: 'not using kexec: kexec failed: bad image' });
+    expect(await carryOut(plan, runner, false)).toEqual({ path: 'firmware', message: 'kexec failed: bad image' });
   });
 
   it('leaves a kernel loaded by hand alone', async () => {

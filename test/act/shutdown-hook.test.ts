@@ -10,7 +10,7 @@ afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
 async function hook(verb?: 'reboot' | 'poweroff', limits?: { totalMs: number; callMs: number }) {
   const lines: string[] = [];
   const log: Log = (priority, message) => lines.push(`${priority}: ${message}`);
-  await runShutdownHook(fake.root, fake.programs, log, verb, limits);
+  await runShutdownHook(fake.root, fake.programs, log, verb, limits, Date.now());
   return lines;
 }
 
@@ -24,7 +24,7 @@ describe('runShutdownHook', () => {
     fake = makeFakeRoot();
     underSystemd('1021 reboot.target start waiting\n1077 ssh.service stop running\n');
     const lines = await hook();
-    expect(lines).toEqual(['notice: reboot: kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 (LOAD_KEXEC is true (default))']);
+    expect(lines).toEqual(['notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 (LOAD_KEXEC is true (default))']);
     expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l']);
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('1');
   });
@@ -46,7 +46,7 @@ describe('runShutdownHook', () => {
   it('logs why the reboot goes through firmware when the kernel is missing', async () => {
     fake = makeFakeRoot();
     fake.remove('/boot/vmlinuz-6.1.0-9-amd64');
-    expect(await hook('reboot')).toEqual(['warning: reboot: firmware reboot: /boot/vmlinuz-6.1.0-9-amd64 does not exist']);
+    expect(await hook('reboot')).toEqual(['warning: reboot through firmware: /boot/vmlinuz-6.1.0-9-amd64 does not exist']);
     expect(fake.invocations('kexec')).toEqual([]);
   });
 
@@ -54,7 +54,7 @@ describe('runShutdownHook', () => {
     fake = makeFakeRoot();
     fake.write('/run/kexec-reboot/coldreboot', '');
     fake.write('/sys/kernel/kexec_loaded', '1\n');
-    expect(await hook('reboot')).toEqual(['warning: reboot: firmware reboot: coldreboot asked for a firmware restart']);
+    expect(await hook('reboot')).toEqual(['warning: reboot through firmware: coldreboot asked for a firmware restart']);
     expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
   });
 
@@ -62,7 +62,7 @@ describe('runShutdownHook', () => {
     fake = makeFakeRoot();
     fake.setKexecMode('hang');
     const lines = await hook('reboot', { totalMs: 600, callMs: 20_000 });
-    expect(lines).toEqual(['warning: reboot: firmware reboot: not using kexec: kexec -l did not finish in time']);
+    expect(lines).toEqual(['warning: reboot through firmware: kexec -l did not finish in time']);
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
   }, 5_000);
 
@@ -70,6 +70,6 @@ describe('runShutdownHook', () => {
     fake = makeFakeRoot();
     fake.write('/etc/default/kexec', 'LOAD_KEXEC=true\nAPPEND="unterminated\n');
     const [line] = await hook('reboot');
-    expect(line).toMatch(/^warning: reboot: firmware reboot: the configuration cannot be used: \/etc\/default\/kexec:2: /);
+    expect(line).toMatch(/^warning: reboot through firmware: the configuration cannot be used: \/etc\/default\/kexec:2: /);
   });
 });

@@ -50,7 +50,7 @@ describe('USE_GRUB_CONFIG=true', () => {
     expect(JSON.parse(kexecReboot('status', '--json').stdout).kernel.path).toBe('/boot/vmlinuz-6.1.0-9-amd64');
     const { code, stderr } = kexecReboot('hook', '--verb', 'reboot');
     expect(code).toBe(0);
-    expect(stderr).toContain('kexec-reboot: reboot: kexec: loaded /boot/vmlinuz-6.1.0-9-amd64');
+    expect(stderr).toContain('kexec-reboot: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64');
     expect(stderr).toContain('cleared the grub-reboot one-shot (next_entry) in /boot/grub/grubenv');
     expect(fake.invocations('grub-editenv').map((i) => i.argv)).toEqual([[`${fake.dir}/boot/grub/grubenv`, 'unset', 'next_entry']]);
     expect(fake.exists('/run/kexec-reboot/initrd.img')).toBe(false);

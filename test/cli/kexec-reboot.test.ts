@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
 
 /** The CLI as shipped: the bundle `npm run build` makes. */
@@ -182,7 +182,36 @@ describe('kexec-reboot hook', () => {
     fake.write('/sys/kernel/kexec_loaded', '0\n');
     const { code, stderr } = kexecReboot('hook', '--verb', 'reboot');
     expect(code).toBe(0);
-    expect(stderr).toMatch(/^kexec-reboot: reboot: firmware reboot: .* does not exist\n$/);
+    expect(stderr).toMatch(/^kexec-reboot: reboot through firmware: .* does not exist\n$/);
+  });
+});
+
+describe('kexec-reboot hook, stopped by the init system', () => {
+  it('logs why the reboot goes through firmware before it exits', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('hang');
+    const child = spawn(process.execPath, [CLI, '--root', fake.dir, 'hook', '--verb', 'reboot'], { env: { PATH: process.env.PATH, ...fake.env } });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // Wait until kexec -l runs, then do what systemd does at TimeoutStopSec.
+    for (let i = 0; i < 100 && fake.invocations('kexec').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stderr).toBe('kexec-reboot: reboot through firmware: stopped by the init system before the kernel was loaded\n');
+  });
+
+  it('unloads a kernel whose load it did not see through', async () => {
+    fake = makeFakeRoot();
+    // A kexec that gets the image into the kernel, then hangs before it returns.
+    fs.writeFileSync(fake.programs.kexec, fs.readFileSync(fake.programs.kexec, 'utf8').replace('hang) exec sleep 600', `hang) echo 1 > '${fake.dir}/sys/kernel/kexec_loaded'; exec sleep 600`));
+    fake.setKexecMode('hang');
+    const child = spawn(process.execPath, [CLI, '--root', fake.dir, 'hook', '--verb', 'reboot'], { env: { PATH: process.env.PATH, ...fake.env } });
+    for (let i = 0; i < 100 && fake.read('/sys/kernel/kexec_loaded').trim() !== '1'; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l', '-u']);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
   });
 });
 

@@ -25,7 +25,7 @@ describe('PRELOAD=true', () => {
     const status = JSON.parse(kexecReboot('status', '--json').stdout);
     expect(status).toMatchObject({ nextReboot: 'kexec', reason: 'preloaded', loaded: { byKexecReboot: true, matchesPlan: true } });
     expect(kexecReboot('status').stdout).toMatch(/loaded +yes, by kexec-reboot at .*; it still matches the plan/);
-    expect(kexecReboot('hook', '--verb', 'reboot').stderr).toMatch(/reboot: kexec: the kernel loaded at .* is still what the configuration names/);
+    expect(kexecReboot('hook', '--verb', 'reboot').stderr).toMatch(/reboot by kexec: the kernel loaded at .* is still what the configuration names/);
     expect(loads()).toHaveLength(1);
   });
 
@@ -45,7 +45,7 @@ describe('PRELOAD=true', () => {
     fake.write('/etc/default/kexec', 'PRELOAD=true\n');
     kexecReboot('preload');
     fake.write('/etc/default/kexec', 'PRELOAD=true\nLOAD_KEXEC=false\n');
-    expect(kexecReboot('hook', '--verb', 'reboot').stderr).toMatch(/firmware reboot: LOAD_KEXEC is false/);
+    expect(kexecReboot('hook', '--verb', 'reboot').stderr).toMatch(/reboot through firmware: LOAD_KEXEC is false/);
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
   });
 
