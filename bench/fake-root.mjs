@@ -9,22 +9,7 @@ import path from 'node:path';
 export const KERNEL_VERSION = '6.12.43+deb13-amd64';
 
 /** kexec-tools' own /etc/default/kexec as Debian ships it. */
-const DEFAULT_KEXEC = `# Defaults for kexec initscript
-# sourced by /etc/init.d/kexec and /etc/init.d/kexec-load
-
-# Load a kexec kernel (true/false)
-LOAD_KEXEC=true
-
-# Kernel and initrd image
-KERNEL_IMAGE="/vmlinuz"
-INITRD="/initrd.img"
-
-# If empty, use current /proc/cmdline
-APPEND=""
-
-# Load the default kernel from grub config (true/false)
-USE_GRUB_CONFIG=false
-`;
+const DEFAULT_KEXEC = fs.readFileSync(new URL('../test/fixtures/debian-kexec-tools.default', import.meta.url), 'utf8');
 
 /** The smallest kernel image kexec-reboot accepts: the boot protocol's "HdrS" at 0x202. */
 function bzImage() {

@@ -7,22 +7,8 @@ import { DEFAULT_CONFIG, formatDiagnostic, type KexecConfig } from '../../src/co
 import { MAX_CONFIG_BYTES, readConfig, readSettings } from '../../src/config/read-config.js';
 import { sourceWithSh, tempRoot, type TempRoot } from './sh.js';
 
-const DEBIAN_TEMPLATE = `# Defaults for kexec initscript
-# sourced by /etc/init.d/kexec and /etc/init.d/kexec-load
-
-# Load a kexec kernel (true/false)
-LOAD_KEXEC=true
-
-# Kernel and initrd image
-KERNEL_IMAGE="/vmlinuz"
-INITRD="/initrd.img"
-
-# If empty, use current /proc/cmdline
-APPEND=""
-
-# Load the default kernel from grub config (true/false)
-USE_GRUB_CONFIG=false
-`;
+/** kexec-tools' own /etc/default/kexec as Debian ships it. */
+const DEBIAN_TEMPLATE = readFileSync(new URL('../fixtures/debian-kexec-tools.default', import.meta.url), 'utf8');
 
 const DEFAULTS: KexecConfig = DEFAULT_CONFIG;
 
