@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatDiagnostic } from '../config/config.js';
+import { readConfig } from '../config/read-config.js';
 import { createKexecRunner } from '../act/kexec-runner.js';
 import { carryOut, describeOutcome } from '../act/carry-out.js';
 import { runShutdownHook } from '../act/shutdown-hook.js';
@@ -52,8 +53,8 @@ function build(): Command {
     .command('config')
     .description('the effective configuration after kexec.d snippets and defaults, with where each value comes from')
     .option('--json', 'machine-readable output')
-    .action(async (options: { json?: boolean }) => {
-      const { reading } = await assess(root(), programs);
+    .action((options: { json?: boolean }) => {
+      const reading = readConfig(root());
       if (options.json) printJson(configJson(reading));
       else print(configText(reading));
     });
