@@ -18,9 +18,3 @@ export function systemRoot(dir = '/'): SystemRoot {
   };
 }
 
-/** The system's view of a path under the root, for messages. */
-export function systemPathOf(root: SystemRoot, hostPath: string): string {
-  if (root.dir === '/') return hostPath;
-  const relative = path.relative(root.dir, hostPath);
-  return relative.startsWith('..') ? hostPath : '/' + relative;
-}

@@ -14,6 +14,10 @@ const sameCmdline = (tr, ctx) =>
   tr.next && norm(tr.next.cmdline) !== ctx.kexecCmdline
     ? `command line "${tr.next.cmdline}", expected "${ctx.kexecCmdline}"`
     : null;
+/** After /vmlinuz was repointed to the other release's kernel, that kernel must be the one running. */
+const bootedRepointedKernel = (tr, ctx) =>
+  tr.next && tr.next.uname !== ctx.altUname ? `booted ${tr.next.uname}, expected the repointed ${ctx.altUname}` : null;
+
 export const norm = (s) => s.trim().split(/\s+/).join(' ');
 
 export const STEPS = {
@@ -75,8 +79,7 @@ export const STEPS = {
     ].join('\n'),
     expect: 'kexec',
     needsAlt: true,
-    check: (tr, ctx) =>
-      tr.next && tr.next.uname !== ctx.altUname ? `booted ${tr.next.uname}, expected the repointed ${ctx.altUname}` : null,
+    check: bootedRepointedKernel,
   },
   '7a': {
     title: 'failure: kernel file missing -> firmware, reason logged',
@@ -174,8 +177,7 @@ export const STEPS = {
     ].join('\n'),
     expect: 'kexec',
     needsAlt: true,
-    check: (tr, ctx) =>
-      tr.next && tr.next.uname !== ctx.altUname ? `booted ${tr.next.uname}, expected the repointed ${ctx.altUname}` : null,
+    check: bootedRepointedKernel,
   },
   p3: {
     title: 'PRELOAD: `coldreboot` -> firmware',
