@@ -17,7 +17,7 @@ import { kexecLoadKernel } from './fetch-kexec-load-kernel.mjs';
 import { makeFakeRoot, patchKexecLoadKernel, REDIRECTED_PATHS } from './fake-root.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(repo, 'dist', 'kexec-reboot.mjs');
+const dist = path.join(repo, 'dist', 'kexec-reboot.cjs');
 const resultsFile = path.join(repo, 'bench', 'results.md');
 const intEnv = (name, fallback, min) => {
   const value = Number.parseInt(process.env[name] ?? '', 10);

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { join, resolve } from 'node:path';
 
 /**
  * Where system paths are read. Tests and image builders pass `--root DIR`,
@@ -11,10 +11,10 @@ export interface SystemRoot {
 }
 
 export function systemRoot(dir = '/'): SystemRoot {
-  const resolved = path.resolve(dir);
+  const resolved = resolve(dir);
   return {
     dir: resolved,
-    path: (systemPath) => (resolved === '/' ? systemPath : path.join(resolved, systemPath)),
+    path: (systemPath) => (resolved === '/' ? systemPath : join(resolved, systemPath)),
   };
 }
 

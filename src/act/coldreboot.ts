@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Log } from '../log.js';
 import type { SystemRoot } from '../system-root.js';
 import { isKernelLoaded } from '../system/facts.js';
@@ -38,7 +38,7 @@ export async function coldReboot(root: SystemRoot, programs: Programs, rebootArg
   });
   if (result.exitCode !== 0) {
     // The reboot did not happen: a flag left behind would make a later, plain reboot cold by surprise.
-    fs.rmSync(root.path(COLD_FLAG), { force: true });
+    rmSync(root.path(COLD_FLAG), { force: true });
     const why = result.startError ?? (result.timedOut ? 'it did not return in time' : `exit code ${result.exitCode}`);
     log('err', `${programs.reboot} failed (${why})`);
     return result.exitCode || 1;

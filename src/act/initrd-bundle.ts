@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import { COMBINED_INITRD } from '../system/paths.js';
 import { createStateFile } from '../system/state-dir.js';
@@ -15,19 +15,19 @@ export function combineInitrds(root: SystemRoot, initrds: readonly string[]): vo
   const buffer = Buffer.alloc(CHUNK);
   try {
     for (const initrd of initrds) {
-      const input = fs.openSync(root.path(initrd), 'r');
+      const input = openSync(root.path(initrd), 'r');
       try {
         let bytes: number;
-        while ((bytes = fs.readSync(input, buffer, 0, CHUNK, null)) > 0) fs.writeSync(out, buffer, 0, bytes);
+        while ((bytes = readSync(input, buffer, 0, CHUNK, null)) > 0) writeSync(out, buffer, 0, bytes);
       } finally {
-        fs.closeSync(input);
+        closeSync(input);
       }
     }
   } finally {
-    fs.closeSync(out);
+    closeSync(out);
   }
 }
 
 export function removeCombinedInitrd(root: SystemRoot): void {
-  fs.rmSync(root.path(COMBINED_INITRD), { force: true });
+  rmSync(root.path(COMBINED_INITRD), { force: true });
 }

@@ -17,8 +17,8 @@
  * Paths in an entry are relative to the partition holding it (ESP or
  * XBOOTLDR), i.e. to the mount point whose loader/entries folder it is in.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { posix } from 'node:path';
 import type { SystemRoot } from '../system-root.js';
 import type { BootEntry, EntryLookup } from './types.js';
 
@@ -277,7 +277,7 @@ export function decodeEfiString(data: Buffer): string | undefined {
 
 function readEfiVar(root: SystemRoot, name: string): string | undefined {
   try {
-    return decodeEfiString(fs.readFileSync(root.path(`/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`)));
+    return decodeEfiString(readFileSync(root.path(`/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`)));
   } catch {
     return undefined;
   }
@@ -285,7 +285,7 @@ function readEfiVar(root: SystemRoot, name: string): string | undefined {
 
 function readText(root: SystemRoot, systemPath: string): string | undefined {
   try {
-    return fs.readFileSync(root.path(systemPath), 'utf8');
+    return readFileSync(root.path(systemPath), 'utf8');
   } catch {
     return undefined;
   }
@@ -293,7 +293,7 @@ function readText(root: SystemRoot, systemPath: string): string | undefined {
 
 function isFile(root: SystemRoot, systemPath: string): boolean {
   try {
-    return fs.statSync(root.path(systemPath)).isFile();
+    return statSync(root.path(systemPath)).isFile();
   } catch {
     return false;
   }
@@ -304,17 +304,17 @@ export function readBlsEntries(root: SystemRoot): BlsEntry[] {
   const entries: BlsEntry[] = [];
   const seen = new Set<string>();
   for (const partition of BLS_PARTITIONS) {
-    const dir = path.posix.join(partition, 'loader/entries');
+    const dir = posix.join(partition, 'loader/entries');
     let names: string[];
     try {
-      names = fs.readdirSync(root.path(dir)).sort();
+      names = readdirSync(root.path(dir)).sort();
     } catch {
       continue;
     }
     // /boot/efi under /boot, or a symlink: the same folder read twice.
     let real: string;
     try {
-      real = fs.realpathSync(root.path(dir));
+      real = realpathSync(root.path(dir));
     } catch {
       continue;
     }
@@ -322,7 +322,7 @@ export function readBlsEntries(root: SystemRoot): BlsEntry[] {
     seen.add(real);
     for (const name of names) {
       if (!name.toLowerCase().endsWith('.conf') || name.startsWith('.')) continue;
-      const file = path.posix.join(dir, name);
+      const file = posix.join(dir, name);
       const text = readText(root, file);
       if (text === undefined) continue;
       entries.push(parseBlsEntry(name, partition, file, text));
@@ -334,7 +334,7 @@ export function readBlsEntries(root: SystemRoot): BlsEntry[] {
 /** `default` of loader.conf on the ESP: the first of the partitions that has one. */
 function readLoaderConf(root: SystemRoot): { file: string; value: string | undefined } | null {
   for (const partition of BLS_PARTITIONS) {
-    const file = path.posix.join(partition, 'loader/loader.conf');
+    const file = posix.join(partition, 'loader/loader.conf');
     const text = readText(root, file);
     if (text !== undefined) return { file, value: parseLoaderConfDefault(text) };
   }
@@ -343,7 +343,7 @@ function readLoaderConf(root: SystemRoot): { file: string; value: string | undef
 
 /** Joins an entry path to its partition: `/vmlinuz` in /efi/loader/entries is /efi/vmlinuz. */
 export function blsSystemPath(partition: string, entryPath: string): string {
-  return path.posix.normalize(path.posix.join(partition, entryPath.replace(/\\/g, '/')));
+  return posix.normalize(posix.join(partition, entryPath.replace(/\\/g, '/')));
 }
 
 export function findBlsEntry(root: SystemRoot): EntryLookup | null {

@@ -1,5 +1,5 @@
 /** /etc/fstab, as far as mapping a filesystem UUID to its mount point goes. */
-import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 
 export interface FstabMount {
@@ -36,7 +36,7 @@ export function mountPointOfUuid(mounts: readonly FstabMount[], uuid: string): s
 
 export function readFstab(root: SystemRoot): FstabMount[] {
   try {
-    return parseFstab(fs.readFileSync(root.path('/etc/fstab'), 'utf8'));
+    return parseFstab(readFileSync(root.path('/etc/fstab'), 'utf8'));
   } catch {
     return [];
   }

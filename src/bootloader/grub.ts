@@ -21,8 +21,8 @@
  *     too.
  * The kernel and every initrd must exist, else the entry is unusable.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { posix } from 'node:path';
 import type { SystemRoot } from '../system-root.js';
 import { evaluateMenu, evaluateSubmenu, readDefault, type GrubHost, type MenuContext, type MenuItem } from './grub-config.js';
 import { readEntryFiles, type GrubEntryFiles } from './grub-entry.js';
@@ -34,14 +34,14 @@ import type { BootEntry, EntryLookup } from './types.js';
 export const GRUB_CFG_PATHS = ['/boot/grub/grub.cfg', '/boot/grub2/grub.cfg'];
 
 function isUnder(dir: string, p: string): boolean {
-  const rel = path.posix.relative(dir, path.posix.normalize(p));
-  return rel !== '' && !rel.startsWith('..') && !path.posix.isAbsolute(rel);
+  const rel = posix.relative(dir, posix.normalize(p));
+  return rel !== '' && !rel.startsWith('..') && !posix.isAbsolute(rel);
 }
 
 function parseFile(root: SystemRoot, systemPath: string): Script | { unknown: string } {
   let text: string;
   try {
-    text = fs.readFileSync(root.path(systemPath), 'utf8');
+    text = readFileSync(root.path(systemPath), 'utf8');
   } catch (err) {
     return { unknown: `cannot read ${systemPath}: ${(err as Error).message}` };
   }
@@ -59,9 +59,9 @@ export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
     grubDir,
     fileTest(op, p) {
       if (!isUnder(grubDir, p)) return undefined;
-      let st: fs.Stats;
+      let st: Stats;
       try {
-        st = fs.statSync(root.path(path.posix.normalize(p)));
+        st = statSync(root.path(posix.normalize(p)));
       } catch {
         return false;
       }
@@ -72,20 +72,20 @@ export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
     },
     loadEnv(p) {
       if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
-      const env = readGrubenv(root, path.posix.normalize(p));
+      const env = readGrubenv(root, posix.normalize(p));
       // GRUB loads nothing from a missing or broken block and goes on.
       return env.state === 'read' ? env.vars : new Map();
     },
     readScript(p) {
       if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
-      return parseFile(root, path.posix.normalize(p));
+      return parseFile(root, posix.normalize(p));
     },
   };
 }
 
 function exists(root: SystemRoot, systemPath: string): boolean {
   try {
-    return fs.statSync(root.path(systemPath)).isFile();
+    return statSync(root.path(systemPath)).isFile();
   } catch {
     return false;
   }
@@ -93,7 +93,7 @@ function exists(root: SystemRoot, systemPath: string): boolean {
 
 /** Maps the entry's GRUB paths to system paths (rule in the header comment). */
 export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel: string; initrds: string[] } | { unusable: string } {
-  const norm = (p: string) => path.posix.normalize(p);
+  const norm = (p: string) => posix.normalize(p);
   let base: string | null = null;
   let why = '';
   if (files.rootUuid !== null) {
@@ -106,10 +106,10 @@ export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel
   if (base === null) {
     const kernel = norm(files.kernel);
     const candidates = ['/', '/boot'];
-    base = candidates.find((b) => exists(root, norm(path.posix.join(b, kernel)))) ?? null;
-    if (base === null) return { unusable: `kernel ${files.kernel} not found at ${kernel} nor at ${norm(path.posix.join('/boot', kernel))}` };
+    base = candidates.find((b) => exists(root, norm(posix.join(b, kernel)))) ?? null;
+    if (base === null) return { unusable: `kernel ${files.kernel} not found at ${kernel} nor at ${norm(posix.join('/boot', kernel))}` };
   }
-  const map = (p: string) => norm(path.posix.join(base!, p));
+  const map = (p: string) => norm(posix.join(base!, p));
   const kernel = map(files.kernel);
   if (!exists(root, kernel)) return { unusable: `kernel ${kernel} not found${why}` };
   const initrds = files.initrds.map(map);
@@ -163,11 +163,11 @@ export function resolveGrubDefault(
 }
 
 export function findGrubEntry(root: SystemRoot): EntryLookup {
-  const cfg = GRUB_CFG_PATHS.find((p) => fs.existsSync(root.path(p)));
+  const cfg = GRUB_CFG_PATHS.find((p) => existsSync(root.path(p)));
   if (cfg === undefined) return { unusable: `no GRUB configuration (${GRUB_CFG_PATHS.join(' or ')})` };
   const script = parseFile(root, cfg);
   if ('unknown' in script) return { unusable: script.unknown };
-  const host = grubHost(root, path.posix.dirname(cfg));
+  const host = grubHost(root, posix.dirname(cfg));
   const top = evaluateMenu(script, host);
   const resolved = resolveGrubDefault(top, host);
   if ('unusable' in resolved) return { unusable: `${cfg}: ${resolved.unusable}` };
@@ -185,7 +185,7 @@ export function findGrubEntry(root: SystemRoot): EntryLookup {
   };
   if (viaNextEntry) {
     entry.viaNextEntry = true;
-    entry.grubenv = path.posix.join(path.posix.dirname(cfg), 'grubenv');
+    entry.grubenv = posix.join(posix.dirname(cfg), 'grubenv');
   }
   return { found: entry };
 }

@@ -5,7 +5,7 @@
  * backslash escapes the next character (grub-editenv escapes `\` and newline),
  * padded with `#` to 1024 bytes. Lines starting with `#` are skipped.
  */
-import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 
 export const GRUBENV_SIGNATURE = '# GRUB Environment Block\n';
@@ -67,7 +67,7 @@ export type GrubenvRead =
 export function readGrubenv(root: SystemRoot, systemPath: string): GrubenvRead {
   let text: string;
   try {
-    text = fs.readFileSync(root.path(systemPath), 'utf8');
+    text = readFileSync(root.path(systemPath), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
     return { state: 'invalid', why: `cannot read ${systemPath}: ${(err as Error).message}` };

@@ -12,7 +12,7 @@ loaded by hand. REBOOT OPTIONS are passed to reboot(8).
 
 /**
  * Everything but our own few options goes to reboot(8) untouched, as Debian's
- * coldreboot did with "$@"; commander would want to understand them.
+ * coldreboot did with "$@".
  */
 function parseArguments(argv: readonly string[]): { root: string; rebootArgs: string[] } | 'help' | 'version' {
   const rebootArgs: string[] = [];
@@ -28,7 +28,11 @@ function parseArguments(argv: readonly string[]): { root: string; rebootArgs: st
   return { root, rebootArgs };
 }
 
-const parsed = parseArguments(process.argv.slice(2));
-if (parsed === 'help') process.stdout.write(USAGE);
-else if (parsed === 'version') process.stdout.write(`${VERSION}\n`);
-else process.exitCode = await coldReboot(systemRoot(parsed.root), programsFromEnvironment(), parsed.rebootArgs, createLog());
+async function main(argv: readonly string[]): Promise<void> {
+  const parsed = parseArguments(argv);
+  if (parsed === 'help') process.stdout.write(USAGE);
+  else if (parsed === 'version') process.stdout.write(`${VERSION}\n`);
+  else process.exitCode = await coldReboot(systemRoot(parsed.root), programsFromEnvironment(), parsed.rebootArgs, createLog());
+}
+
+void main(process.argv.slice(2));

@@ -1,7 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
 import { formatDiagnostic } from '../config/config.js';
 import { readConfig } from '../config/read-config.js';
-import { createKexecRunner } from '../act/kexec-runner.js';
+import { createKexecRunner, type RunOutcome } from '../act/kexec-runner.js';
 import { carryOut, describeOutcome } from '../act/carry-out.js';
 import { runShutdownHook } from '../act/shutdown-hook.js';
 import { createLog } from '../log.js';
@@ -10,6 +9,7 @@ import { systemRoot, type SystemRoot } from '../system-root.js';
 import { programsFromEnvironment } from '../system/programs.js';
 import { SHUTDOWN_VERBS, type ShutdownVerb } from '../system/shutdown-verb.js';
 import { configJson, configText, shellQuote, statusJson, statusText } from './report.js';
+import { parseCommandLine, type OptionSpec, type OptionValues, type ProgramSpec } from './command-line.js';
 import { VERSION } from './version.js';
 
 const EXIT_FAILURE = 1;
@@ -26,111 +26,119 @@ const fail = (message: string) => {
   process.exitCode = EXIT_FAILURE;
 };
 
-function build(): Command {
-  const program = new Command('kexec-reboot')
-    .description('Make reboots use kexec: see what the next reboot will do, and load its kernel')
-    .version(VERSION)
-    .option('--root <dir>', 'read every system path (/etc, /proc, /sys, /boot, /run) under DIR', '/')
-    .showHelpAfterError()
-    .exitOverride();
-  const root = (): SystemRoot => systemRoot(program.opts<{ root: string }>().root);
-  const programs = programsFromEnvironment();
-  const runner = (r: SystemRoot) => createKexecRunner({ root: r, kexec: programs.kexec, callTimeoutMs: MANUAL_CALL_TIMEOUT_MS });
+const reportOutcome = (outcome: RunOutcome) => (outcome.ok ? print(`${outcome.detail}\n`) : fail(outcome.detail));
 
-  program
-    .command('status')
-    .description('what the next reboot will do and why, with kernel, initrd and command line')
-    .option('--json', 'machine-readable output')
-    .action(async (options: { json?: boolean }) => {
-      const r = root();
-      const assessment = await assess(r, programs);
-      const { plan } = assessment;
-      if (!options.json) return print(statusText(assessment));
-      printJson(statusJson(assessment, plan.action === 'kexec' && plan.reason === 'configured' ? [programs.kexec, ...runner(r).loadArgv(plan.load)] : undefined));
-    });
-
-  program
-    .command('config')
-    .description('the effective configuration after kexec.d snippets and defaults, with where each value comes from')
-    .option('--json', 'machine-readable output')
-    .action((options: { json?: boolean }) => {
-      const reading = readConfig(root());
-      if (options.json) printJson(configJson(reading));
-      else print(configText(reading));
-    });
-
-  program
-    .command('check')
-    .description('validate the configuration and the files it names; exit 0 when a kexec reboot is possible')
-    .action(async () => {
-      const assessment = await assess(root(), programs);
-      const { reading } = assessment;
-      for (const warning of reading.warnings) process.stderr.write(`warning: ${formatDiagnostic(warning)}\n`);
-      for (const error of reading.errors) process.stderr.write(`${formatDiagnostic(error)}\n`);
-      const fresh = planFreshLoad(assessment);
-      if (reading.errors.length > 0) process.exitCode = EXIT_FAILURE;
-      else if (fresh.action === 'cold' && fresh.reason !== 'disabled') fail(fresh.why);
-      else print(fresh.action === 'cold' ? `configuration OK; ${fresh.why}: reboots go through firmware\n` : 'configuration OK\n');
-    });
-
-  program
-    .command('load')
-    .description('load the planned kernel now (replacing any loaded one)')
-    .option('--dry-run', 'print the exact kexec command instead of running it')
-    .action(async (options: { dryRun?: boolean }) => {
-      const r = root();
-      const plan = planFreshLoad(await assess(r, programs));
-      if (plan.action !== 'kexec' || plan.reason !== 'configured') return fail(`nothing to load: ${plan.why}`);
-      for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
-      const kexec = runner(r);
-      if (options.dryRun) return print(shellQuote([programs.kexec, ...kexec.loadArgv(plan.load)]) + '\n');
-      const outcome = await kexec.load(plan.load);
-      if (outcome.ok) print(`${outcome.detail}\n`);
-      else fail(outcome.detail);
-    });
-
-  program
-    .command('unload')
-    .description('unload any loaded kernel, so the next reboot goes through firmware unless it loads one again')
-    .action(async () => {
-      const outcome = await runner(root()).unload();
-      if (outcome.ok) print(`${outcome.detail}\n`);
-      else fail(outcome.detail);
-    });
-
-  program
-    .command('preload')
-    .description('with PRELOAD=true: load the planned kernel now, or again if what it is made from changed')
-    .action(async () => {
-      const r = root();
-      const assessment = await assess(r, programs);
-      if (!assessment.reading.config.preload.value) return print(`PRELOAD is false (${assessment.reading.config.preload.origin}): nothing to do\n`);
-      const outcome = await carryOut(assessment.plan, runner(r), assessment.system.kernelLoaded);
-      createLog()(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(outcome)}`);
-    });
-
-  program
-    .command('hook')
-    .description('shutdown hook: on a reboot, load the planned kernel; always exits 0 so the shutdown goes on')
-    .addOption(new Option('--verb <verb>', 'the shutdown under way (default: ask systemd)').choices(SHUTDOWN_VERBS))
-    .action(async (options: { verb?: ShutdownVerb }) => {
-      await runShutdownHook(root(), programs, createLog(), options.verb);
-    });
-
-  return program;
+interface Invocation {
+  readonly root: SystemRoot;
+  readonly options: OptionValues;
 }
 
-export async function main(argv: readonly string[]): Promise<void> {
-  try {
-    await build().parseAsync([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0.
-      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+const programs = programsFromEnvironment();
+const runner = (root: SystemRoot) => createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: MANUAL_CALL_TIMEOUT_MS });
+const JSON_OPTION: OptionSpec = { name: 'json', description: 'machine-readable output' };
+
+const PROGRAM: ProgramSpec<(invocation: Invocation) => void | Promise<void>> = {
+  name: 'kexec-reboot',
+  description: 'Make reboots use kexec: see what the next reboot will do, and load its kernel.',
+  version: VERSION,
+  options: [{ name: 'root', value: 'DIR', description: 'read every system path (/etc, /proc, /sys, /boot, /run) under DIR (default: /)' }],
+  seeAlso: 'See kexec-reboot(8) and kexec-reboot.conf(5).',
+  commands: [
+    {
+      name: 'status',
+      description: 'what the next reboot will do and why, with kernel, initrd and command line',
+      options: [JSON_OPTION],
+      run: async ({ root, options }) => {
+        const assessment = await assess(root, programs);
+        const { plan } = assessment;
+        if (!options.json) return print(statusText(assessment));
+        printJson(statusJson(assessment, plan.action === 'kexec' && plan.reason === 'configured' ? [programs.kexec, ...runner(root).loadArgv(plan.load)] : undefined));
+      },
+    },
+    {
+      name: 'config',
+      description: 'the effective configuration after kexec.d snippets and defaults, with where each value comes from',
+      options: [JSON_OPTION],
+      run: ({ root, options }) => {
+        const reading = readConfig(root);
+        if (options.json) printJson(configJson(reading));
+        else print(configText(reading));
+      },
+    },
+    {
+      name: 'check',
+      description: 'validate the configuration and the files it names; exit 0 when a kexec reboot is possible',
+      options: [],
+      run: async ({ root }) => {
+        const assessment = await assess(root, programs);
+        const { reading } = assessment;
+        for (const warning of reading.warnings) process.stderr.write(`warning: ${formatDiagnostic(warning)}\n`);
+        for (const error of reading.errors) process.stderr.write(`${formatDiagnostic(error)}\n`);
+        const fresh = planFreshLoad(assessment);
+        if (reading.errors.length > 0) process.exitCode = EXIT_FAILURE;
+        else if (fresh.action === 'cold' && fresh.reason !== 'disabled') fail(fresh.why);
+        else print(fresh.action === 'cold' ? `configuration OK; ${fresh.why}: reboots go through firmware\n` : 'configuration OK\n');
+      },
+    },
+    {
+      name: 'load',
+      description: 'load the planned kernel now (replacing any loaded one)',
+      options: [{ name: 'dry-run', description: 'print the exact kexec command instead of running it' }],
+      run: async ({ root, options }) => {
+        const plan = planFreshLoad(await assess(root, programs));
+        if (plan.action !== 'kexec' || plan.reason !== 'configured') return fail(`nothing to load: ${plan.why}`);
+        for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
+        const kexec = runner(root);
+        if (options['dry-run']) return print(shellQuote([programs.kexec, ...kexec.loadArgv(plan.load)]) + '\n');
+        reportOutcome(await kexec.load(plan.load));
+      },
+    },
+    {
+      name: 'unload',
+      description: 'unload any loaded kernel, so the next reboot goes through firmware unless it loads one again',
+      options: [],
+      run: async ({ root }) => {
+        reportOutcome(await runner(root).unload());
+      },
+    },
+    {
+      name: 'preload',
+      description: 'with PRELOAD=true: load the planned kernel now, or again if what it is made from changed',
+      options: [],
+      run: async ({ root }) => {
+        const assessment = await assess(root, programs);
+        if (!assessment.reading.config.preload.value) return print(`PRELOAD is false (${assessment.reading.config.preload.origin}): nothing to do\n`);
+        const outcome = await carryOut(assessment.plan, runner(root), assessment.system.kernelLoaded);
+        createLog()(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(outcome)}`);
+      },
+    },
+    {
+      name: 'hook',
+      description: 'shutdown hook: on a reboot, load the planned kernel; always exits 0 so the shutdown goes on',
+      options: [{ name: 'verb', value: 'VERB', choices: SHUTDOWN_VERBS, description: 'the shutdown under way (default: ask systemd)' }],
+      run: ({ root, options }) => runShutdownHook(root, programs, createLog(), options.verb as ShutdownVerb | undefined),
+    },
+  ],
+};
+
+async function main(argv: readonly string[]): Promise<void> {
+  const commandLine = parseCommandLine(PROGRAM, argv);
+  switch (commandLine.kind) {
+    case 'help':
+    case 'version':
+      return print(commandLine.text);
+    case 'usage-error':
+      process.stderr.write(`kexec-reboot: ${commandLine.message}\nTry 'kexec-reboot --help'.\n`);
+      process.exitCode = EXIT_USAGE;
       return;
-    }
-    fail((error as Error).message);
+    case 'command':
+      try {
+        const { command, options } = commandLine;
+        await command.run({ root: systemRoot(typeof options.root === 'string' ? options.root : '/'), options });
+      } catch (error) {
+        fail((error as Error).message);
+      }
   }
 }
 
-await main(process.argv.slice(2));
+void main(process.argv.slice(2));

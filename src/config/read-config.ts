@@ -5,6 +5,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import type { SystemRoot } from '../system-root.js';
 import { DEFAULT_CONFIG, type ConfigDiagnostic, type ConfigReading, type KexecConfig, type Sourced } from './config.js';
 import { untrustedBecause } from '../system/trust.js';
@@ -144,10 +145,12 @@ function readTextFile(hostPath: string): FileRead {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return notRegularFile(stats);
-    const bytes = readAtMost(fd, MAX_CONFIG_BYTES + 1);
-    if (bytes.length > MAX_CONFIG_BYTES) {
+    if (stats.size > MAX_CONFIG_BYTES) {
       return { kind: 'error', message: `larger than ${MAX_CONFIG_BYTES} bytes (1 MiB); not read` };
     }
+    // A byte past the size fstat gave means someone is writing the file: what we would read is half an edit.
+    const bytes = readAtMost(fd, stats.size + 1);
+    if (bytes.length > stats.size) return { kind: 'error', message: 'grew while being read; not read' };
     const decoded = decodeText(bytes);
     return decoded.kind === 'text' ? { ...decoded, stats } : decoded;
   } catch (e) {
@@ -162,7 +165,7 @@ function notRegularFile(stats: Stats): FileRead {
 }
 
 function readAtMost(fd: number, limit: number): Buffer {
-  const buffer = Buffer.alloc(limit);
+  const buffer = Buffer.allocUnsafe(limit);
   let filled = 0;
   for (let n = -1; n !== 0 && filled < limit; filled += n) {
     n = readSync(fd, buffer, filled, limit - filled, null);
@@ -196,11 +199,9 @@ function decodeText(bytes: Buffer): { kind: 'text'; text: string } | Exclude<Fil
   if (nul !== -1) {
     return { kind: 'error', line: lineAt(bytes, nul), message: 'contains a NUL byte: not a text file' };
   }
-  try {
-    return { kind: 'text', text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
-  } catch {
-    return { kind: 'error', message: 'not valid UTF-8: not a text file' };
-  }
+  if (!isUtf8(bytes)) return { kind: 'error', message: 'not valid UTF-8: not a text file' };
+  const text = bytes.toString('utf8');
+  return { kind: 'text', text: text.startsWith('\uFEFF') ? text.slice(1) : text };
 }
 
 function lineAt(bytes: Buffer, offset: number): number {

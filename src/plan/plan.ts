@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { basename } from 'node:path';
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
 import type { FileFacts } from '../system/inspect.js';
 import type { SystemFacts } from '../system/facts.js';
@@ -43,7 +43,7 @@ export type Plan =
 
 /** The version a Debian kernel or initrd file name carries: vmlinuz-6.1.0-9-amd64 -> 6.1.0-9-amd64. */
 export function versionInFileName(filePath: string): string | undefined {
-  return path.basename(filePath).match(/^(?:vmlinuz|vmlinux|bzImage|initrd\.img|initrd|initramfs)-(.+?)(?:\.img)?$/)?.[1];
+  return basename(filePath).match(/^(?:vmlinuz|vmlinux|bzImage|initrd\.img|initrd|initramfs)-(.+?)(?:\.img)?$/)?.[1];
 }
 
 function initrdVersionWarnings(kernel: string, initrds: readonly string[]): string[] {

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import { COLD_FLAG, KEXEC_LOADED, LOCKDOWN } from './paths.js';
 import { isExecutable, type Programs } from './programs.js';
@@ -20,7 +20,7 @@ export interface SystemFacts {
 
 function readSmallFile(hostPath: string): string | undefined {
   try {
-    return fs.readFileSync(hostPath, 'utf8');
+    return readFileSync(hostPath, 'utf8');
   } catch {
     return undefined;
   }
@@ -39,9 +39,9 @@ export function parseLockdown(text: string | undefined): Lockdown {
 
 export function readSystemFacts(root: SystemRoot, programs: Programs): SystemFacts {
   return {
-    kexecSupported: fs.existsSync(root.path(KEXEC_LOADED)),
+    kexecSupported: existsSync(root.path(KEXEC_LOADED)),
     kernelLoaded: isKernelLoaded(root),
-    coldRequested: fs.existsSync(root.path(COLD_FLAG)),
+    coldRequested: existsSync(root.path(COLD_FLAG)),
     kexecProgram: isExecutable(programs.kexec) ? programs.kexec : undefined,
     lockdown: parseLockdown(readSmallFile(root.path(LOCKDOWN))),
   };

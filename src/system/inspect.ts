@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import type { FileIdentity } from '../plan/fingerprint.js';
 import { untrustedBecause } from './trust.js';
@@ -37,14 +37,14 @@ function describeOpenError(systemPath: string, error: NodeJS.ErrnoException): st
 function openRegularFile(root: SystemRoot, systemPath: string): { fd: number; identity: FileIdentity } | { problem: string } {
   let fd: number;
   try {
-    fd = fs.openSync(root.path(systemPath), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = openSync(root.path(systemPath), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return { problem: describeOpenError(systemPath, error as NodeJS.ErrnoException) };
   }
-  const stat = fs.fstatSync(fd);
+  const stat = fstatSync(fd);
   const problem = stat.isFile() ? untrustedBecause(stat, systemPath) : `${systemPath} is not a regular file`;
   if (problem) {
-    fs.closeSync(fd);
+    closeSync(fd);
     return { problem };
   }
   return { fd, identity: { path: systemPath, device: stat.dev, inode: stat.ino, size: stat.size, modifiedMs: stat.mtimeMs } };
@@ -70,7 +70,7 @@ const INITRD_MAGICS: readonly (readonly number[])[] = [
 
 function readAt(fd: number, length: number, position: number): Buffer {
   const buffer = Buffer.alloc(length);
-  return buffer.subarray(0, fs.readSync(fd, buffer, 0, length, position));
+  return buffer.subarray(0, readSync(fd, buffer, 0, length, position));
 }
 
 function inspectFile(root: SystemRoot, systemPath: string, contentProblem: (fd: number) => string | undefined): FileFacts {
@@ -80,7 +80,7 @@ function inspectFile(root: SystemRoot, systemPath: string, contentProblem: (fd: 
     const problem = contentProblem(opened.fd);
     return problem ? { path: systemPath, problem } : { path: systemPath, identity: opened.identity };
   } finally {
-    fs.closeSync(opened.fd);
+    closeSync(opened.fd);
   }
 }
 

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { posix } from 'node:path';
 import type { SystemRoot } from '../system-root.js';
 
 /** As the kernel's own limit on nested symlinks (MAXSYMLINKS). */
@@ -15,7 +15,7 @@ export type LinkResolution =
  * tree instead of escaping to the host's /boot. Returns a system path.
  */
 export function resolveLinks(root: SystemRoot, systemPath: string): LinkResolution {
-  let parts = path.posix.normalize(systemPath).split('/').filter(Boolean);
+  let parts = posix.normalize(systemPath).split('/').filter(Boolean);
   let resolved: string[] = [];
   let hops = 0;
   while (parts.length > 0) {
@@ -25,9 +25,9 @@ export function resolveLinks(root: SystemRoot, systemPath: string): LinkResoluti
       continue;
     }
     const candidate = '/' + [...resolved, part].join('/');
-    let stat: fs.Stats;
+    let stat: Stats;
     try {
-      stat = fs.lstatSync(root.path(candidate));
+      stat = lstatSync(root.path(candidate));
     } catch {
       return { ok: false, path: '/' + [...resolved, part, ...parts].join('/'), problem: `${candidate} does not exist` };
     }
@@ -36,7 +36,7 @@ export function resolveLinks(root: SystemRoot, systemPath: string): LinkResoluti
       continue;
     }
     if (++hops > MAX_LINKS) return { ok: false, path: systemPath, problem: `too many levels of symbolic links at ${candidate}` };
-    const target = fs.readlinkSync(root.path(candidate));
+    const target = readlinkSync(root.path(candidate));
     if (target.startsWith('/')) resolved = [];
     parts = [...target.split('/').filter((p) => p && p !== '.'), ...parts];
   }

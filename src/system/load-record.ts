@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { FileIdentity, LoadRecord } from '../plan/fingerprint.js';
 import type { SystemRoot } from '../system-root.js';
 import { LOAD_RECORD } from './paths.js';
@@ -26,7 +26,7 @@ function isLoadRecord(value: unknown): value is LoadRecord {
 /** The record of the kernel we loaded; undefined when there is none or it cannot be read. */
 export function readLoadRecord(root: SystemRoot): LoadRecord | undefined {
   try {
-    const record: unknown = JSON.parse(fs.readFileSync(root.path(LOAD_RECORD), 'utf8'));
+    const record: unknown = JSON.parse(readFileSync(root.path(LOAD_RECORD), 'utf8'));
     return isLoadRecord(record) ? record : undefined;
   } catch {
     return undefined;
@@ -38,5 +38,5 @@ export function writeLoadRecord(root: SystemRoot, record: LoadRecord): void {
 }
 
 export function removeLoadRecord(root: SystemRoot): void {
-  fs.rmSync(root.path(LOAD_RECORD), { force: true });
+  rmSync(root.path(LOAD_RECORD), { force: true });
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 
 /** The external programs the tool runs; tests replace them with recording fakes. */
 export interface Programs {
@@ -9,7 +9,7 @@ export interface Programs {
 }
 
 function firstExisting(candidates: readonly string[]): string {
-  return candidates.find((candidate) => fs.existsSync(candidate)) ?? candidates[0]!;
+  return candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
 }
 
 export function programsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Programs {
@@ -24,8 +24,8 @@ export function programsFromEnvironment(env: NodeJS.ProcessEnv = process.env): P
 
 export function isExecutable(program: string): boolean {
   try {
-    fs.accessSync(program, fs.constants.X_OK);
-    return fs.statSync(program).isFile();
+    accessSync(program, constants.X_OK);
+    return statSync(program).isFile();
   } catch {
     return false;
   }

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 export interface ProgramResult {
   /** Undefined when the program could not be started or was killed. */
   readonly exitCode: number | undefined;
@@ -28,7 +26,10 @@ const DRAIN_MS = 500;
  * its run: a program that hangs is terminated, then killed, so a caller on
  * the shutdown path always gets an answer in time.
  */
-export function runProgram(file: string, args: readonly string[], options: RunOptions): Promise<ProgramResult> {
+export async function runProgram(file: string, args: readonly string[], options: RunOptions): Promise<ProgramResult> {
+  // Loaded here, not at start-up: with the stream and socket modules it pulls in, it costs
+  // a few milliseconds that status, config and check never need.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     const capture = options.stdio !== 'inherit';
     const child = spawn(file, args, {

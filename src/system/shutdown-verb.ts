@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import { SYSTEMD_RUNNING } from './paths.js';
 import type { Programs } from './programs.js';
@@ -32,7 +32,7 @@ export function verbFromJobs(listJobs: string): ShutdownVerb | undefined {
  * it cannot be told, which the caller treats as "not a reboot".
  */
 export async function detectShutdownVerb(root: SystemRoot, programs: Programs, timeoutMs: number): Promise<ShutdownVerb | undefined> {
-  if (!fs.existsSync(root.path(SYSTEMD_RUNNING))) return undefined;
+  if (!existsSync(root.path(SYSTEMD_RUNNING))) return undefined;
   const result = await runProgram(programs.systemctl, ['list-jobs', '--no-legend', '--plain', '--no-pager'], { timeoutMs });
   return result.exitCode === 0 ? verbFromJobs(result.output) : undefined;
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import { STATE_DIR } from './paths.js';
 
@@ -9,12 +9,16 @@ import { STATE_DIR } from './paths.js';
  */
 export function ensureStateDir(root: SystemRoot): string {
   const dir = root.path(STATE_DIR);
-  try {
-    fs.mkdirSync(dir, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  let stat = lstatSync(dir, { throwIfNoEntry: false });
+  if (!stat) {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      // Made by another of our processes since the look above.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    stat = lstatSync(dir);
   }
-  const stat = fs.lstatSync(dir);
   const uid = process.getuid?.() ?? 0;
   if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o022) !== 0) {
     throw new Error(`${STATE_DIR} is not a directory owned by uid ${uid} and closed to others; remove it and try again`);
@@ -25,9 +29,9 @@ export function ensureStateDir(root: SystemRoot): string {
 /** Creates (or truncates) a file in the state directory without following a planted symlink; returns its descriptor. */
 export function createStateFile(root: SystemRoot, systemPath: string): number {
   ensureStateDir(root);
-  return fs.openSync(
+  return openSync(
     root.path(systemPath),
-    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
     0o600,
   );
 }
@@ -35,8 +39,8 @@ export function createStateFile(root: SystemRoot, systemPath: string): number {
 export function writeStateFile(root: SystemRoot, systemPath: string, content = ''): void {
   const fd = createStateFile(root, systemPath);
   try {
-    fs.writeSync(fd, content);
+    writeSync(fd, content);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }

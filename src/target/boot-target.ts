@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { KexecConfig, Sourced } from '../config/config.js';
 import type { SystemRoot } from '../system-root.js';
 import { resolveLinks } from '../system/links.js';
@@ -36,7 +36,7 @@ function followLinks(root: SystemRoot, subject: TargetProblem['subject'], system
 
 function readProcCmdline(root: SystemRoot): string | undefined {
   try {
-    return fs.readFileSync(root.path('/proc/cmdline'), 'utf8');
+    return readFileSync(root.path('/proc/cmdline'), 'utf8');
   } catch {
     return undefined;
   }
@@ -80,7 +80,7 @@ async function bootloaderEntry(root: SystemRoot): Promise<EntryLookup> {
   // Loaded only when asked for: most systems never read grub.cfg, and every command starts faster without it.
   const { findBlsEntry, findGrubEntry, GRUB_CFG_PATHS } = await import('../bootloader/index.js');
   const grub = findGrubEntry(root);
-  if ('found' in grub || GRUB_CFG_PATHS.some((cfg) => fs.existsSync(root.path(cfg)))) return grub;
+  if ('found' in grub || GRUB_CFG_PATHS.some((cfg) => existsSync(root.path(cfg)))) return grub;
   return findBlsEntry(root) ?? { unusable: 'neither a GRUB configuration nor Boot Loader Spec entries were found' };
 }
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { bzImage, cpio, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 
 /** USE_GRUB_CONFIG end to end: a real grub.cfg made by Debian's grub-mkconfig (test/bootloader/fixtures). */
-const CLI = new URL('../../dist/kexec-reboot.mjs', import.meta.url).pathname;
+const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
 const GRUB_FIXTURES = new URL('../bootloader/fixtures/grub/', import.meta.url).pathname;
 const ROOT_UUID = '0a1b2c3d-1111-4222-8333-444455556666';
 const VERSIONS = ['6.1.0-9-amd64', '6.1.0-10-amd64', '6.1.0-11-amd64'];

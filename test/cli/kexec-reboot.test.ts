@@ -4,8 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
 
 /** The CLI as shipped: the bundle `npm run build` makes. */
-const CLI = new URL('../../dist/kexec-reboot.mjs', import.meta.url).pathname;
-const COLDREBOOT = new URL('../../dist/coldreboot.mjs', import.meta.url).pathname;
+const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
+const COLDREBOOT = new URL('../../dist/coldreboot.cjs', import.meta.url).pathname;
 
 beforeAll(() => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);

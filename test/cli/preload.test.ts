@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { bzImage, makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
 
-const CLI = new URL('../../dist/kexec-reboot.mjs', import.meta.url).pathname;
-const COLDREBOOT = new URL('../../dist/coldreboot.mjs', import.meta.url).pathname;
+const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
+const COLDREBOOT = new URL('../../dist/coldreboot.cjs', import.meta.url).pathname;
 
 let fake: FakeRoot;
 afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));

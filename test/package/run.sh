@@ -108,7 +108,7 @@ run_case() {
   done
   check "$name: kexec-tools' coldreboot moved to coldreboot.kexec-tools" \
     file_has /usr/sbin/coldreboot.kexec-tools NOKEXECFILE
-  check "$name: coldreboot is ours" test "$(readlink -f "$root/usr/sbin/coldreboot")" = "$root/usr/lib/kexec-reboot/coldreboot.mjs"
+  check "$name: coldreboot is ours" test "$(readlink -f "$root/usr/sbin/coldreboot")" = "$root/usr/lib/kexec-reboot/coldreboot.cjs"
   check "$name: kexec-reboot is ours" test -x "$root/usr/sbin/kexec-reboot"
   check "$name: /usr/sbin/kexec still there" test -x "$root/usr/sbin/kexec"
   check "$name: system-shutdown hook installed" test -x "$root/usr/lib/systemd/system-shutdown/kexec-reboot"
@@ -157,7 +157,7 @@ run_case() {
   # rightly keep it.)
   if [ "$default_kexec" = keep ]; then
     check "$name: reinstall kexec-tools while diverted" bash -c 'in_root sh -c "dpkg -i /root/debs/kexec-tools_*.deb"'
-    check "$name: after that, coldreboot is still ours" test "$(readlink -f "$root/usr/sbin/coldreboot")" = "$root/usr/lib/kexec-reboot/coldreboot.mjs"
+    check "$name: after that, coldreboot is still ours" test "$(readlink -f "$root/usr/sbin/coldreboot")" = "$root/usr/lib/kexec-reboot/coldreboot.cjs"
     check "$name: after that, still no /etc/init.d/kexec-load" absent /etc/init.d/kexec-load
     if [ "$had_initscripts" = yes ]; then
       check "$name: after that, kexec-tools' conffiles at the diverted place" \
