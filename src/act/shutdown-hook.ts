@@ -6,7 +6,8 @@ import { detectShutdownVerb, type ShutdownVerb } from '../system/shutdown-verb.j
 import { isKernelLoaded } from '../system/facts.js';
 import { readLoadRecord } from '../system/load-record.js';
 import { carryOut, describeOutcome } from './carry-out.js';
-import { clearGrubNextEntry } from './grub-next-entry.js';
+import { consumeKexecToolsColdFlag } from './coldreboot.js';
+import { clearOneShot } from './one-shot.js';
 import { createKexecRunner } from './kexec-runner.js';
 
 export interface HookLimits {
@@ -61,9 +62,11 @@ export async function runShutdownHook(
     const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
     const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
     log(outcome.path === 'kexec' ? 'notice' : 'warning', describeOutcome(outcome));
-    const oneShot = assessment.target.grubNextEntry;
+    const kexecToolsFlag = consumeKexecToolsColdFlag(root);
+    if (kexecToolsFlag) log(kexecToolsFlag.ok ? 'info' : 'warning', kexecToolsFlag.detail);
+    const { oneShot } = assessment.target;
     if (outcome.path === 'kexec' && oneShot) {
-      const cleared = await clearGrubNextEntry(root, programs.grubEditenv, oneShot.grubenv);
+      const cleared = await clearOneShot(root, programs, oneShot);
       log(cleared.ok ? 'info' : 'warning', cleared.detail);
     }
   } catch (error) {

@@ -27,7 +27,8 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
       kernelLoaded: system.kernelLoaded,
       kexecSupported: system.kexecSupported,
       kexecProgram: system.kexecProgram ?? null,
-      coldRequested: system.coldRequested,
+      coldRequested: system.coldRequestedBy !== undefined,
+      coldRequestedBy: system.coldRequestedBy ?? null,
       lockdown: system.lockdown,
     },
     loaded: assessment.system.kernelLoaded

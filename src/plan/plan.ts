@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
 import type { FileFacts } from '../system/inspect.js';
 import type { SystemFacts } from '../system/facts.js';
+import { KEXEC_TOOLS_COLD_FLAG } from '../system/paths.js';
 import type { BootTarget, TargetProblem } from '../target/boot-target.js';
 import { fingerprintDifference, type Fingerprint, type LoadRecord } from './fingerprint.js';
 
@@ -70,6 +71,12 @@ const cold = (reason: ColdReason, why: string, warnings: readonly string[] = [])
   warnings,
 });
 
+function coldRequestWhy(flag: string): string {
+  return flag === KEXEC_TOOLS_COLD_FLAG
+    ? `${KEXEC_TOOLS_COLD_FLAG} exists: a firmware restart was asked for the kexec-tools way (its coldreboot, or by hand)`
+    : 'coldreboot asked for a firmware restart';
+}
+
 /**
  * Whether the configuration and the files allow loading a kernel, as if
  * nothing were loaded: a kexec plan that loads, or a cold one with the reason.
@@ -124,7 +131,7 @@ export function planReboot(input: PlanInput): Plan {
   const { system, target } = input;
   const warnings = [...input.reading.warnings.map(formatDiagnostic), ...(target.bootloaderFallback ? [target.bootloaderFallback] : [])];
 
-  if (system.coldRequested) return cold('cold-requested', 'coldreboot asked for a firmware restart', warnings);
+  if (system.coldRequestedBy) return cold('cold-requested', coldRequestWhy(system.coldRequestedBy), warnings);
   const ours = system.kernelLoaded ? input.loadRecord : undefined;
   if (system.kernelLoaded && !ours) {
     return {

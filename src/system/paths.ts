@@ -4,6 +4,12 @@ export const LOCKDOWN = '/sys/kernel/security/lockdown';
 export const STATE_DIR = '/run/kexec-reboot';
 /** Set by coldreboot; /run is a tmpfs, so the flag cannot outlive the boot that set it. */
 export const COLD_FLAG = `${STATE_DIR}/coldreboot`;
+/**
+ * kexec-tools' way to ask for a firmware restart: its coldreboot, and people
+ * and scripts that knew it, create this file; its init script removed it at
+ * the reboot that honoured it. On the root filesystem, so it outlives a boot.
+ */
+export const KEXEC_TOOLS_COLD_FLAG = '/no-kexec-reboot';
 export const COMBINED_INITRD = `${STATE_DIR}/initrd.img`;
 export const SYSTEMD_RUNNING = '/run/systemd/system';
 /** What kexec-reboot loaded, so a kernel loaded ahead of time can be checked against the plan. */

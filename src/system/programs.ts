@@ -6,6 +6,7 @@ export interface Programs {
   readonly reboot: string;
   readonly systemctl: string;
   readonly grubEditenv: string;
+  readonly bootctl: string;
 }
 
 function firstExisting(candidates: readonly string[]): string {
@@ -19,6 +20,7 @@ export function programsFromEnvironment(env: NodeJS.ProcessEnv = process.env): P
     reboot: env.KEXEC_REBOOT_REBOOT || firstExisting(['/usr/sbin/reboot', '/sbin/reboot']),
     systemctl: env.KEXEC_REBOOT_SYSTEMCTL || '/usr/bin/systemctl',
     grubEditenv: env.KEXEC_REBOOT_GRUB_EDITENV || '/usr/bin/grub-editenv',
+    bootctl: env.KEXEC_REBOOT_BOOTCTL || '/usr/bin/bootctl',
   };
 }
 

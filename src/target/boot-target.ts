@@ -14,9 +14,14 @@ export interface BootTarget {
   readonly problems: readonly TargetProblem[];
   /** Why the bootloader's entry is not used although USE_GRUB_CONFIG asks for it. */
   readonly bootloaderFallback?: string;
-  /** A grub-reboot one-shot chose this entry: GRUB will not run to clear it, so we do once the kernel is loaded. */
-  readonly grubNextEntry?: { readonly grubenv: string };
+  /** A one-shot chose this entry: the boot loader will not run to clear it, so we do once the kernel is loaded. */
+  readonly oneShot?: OneShot;
 }
+
+/** Where the boot loader keeps a choice for the next boot only. */
+export type OneShot =
+  | { readonly bootloader: 'grub'; readonly grubenv: string } // grub-reboot's next_entry
+  | { readonly bootloader: 'systemd-boot' }; // the EFI variable LoaderEntryOneShot
 
 export interface TargetProblem {
   readonly subject: 'kernel' | 'initrd' | 'cmdline';
@@ -84,6 +89,12 @@ async function bootloaderEntry(root: SystemRoot): Promise<EntryLookup> {
   return findBlsEntry(root) ?? { unusable: 'neither a GRUB configuration nor Boot Loader Spec entries were found' };
 }
 
+function oneShotOf(entry: BootEntry): { oneShot?: OneShot } {
+  if (entry.viaNextEntry && entry.grubenv) return { oneShot: { bootloader: 'grub', grubenv: entry.grubenv } };
+  if (entry.viaOneShot) return { oneShot: { bootloader: 'systemd-boot' } };
+  return {};
+}
+
 function targetFromEntry(root: SystemRoot, entry: BootEntry): BootTarget {
   const problems: TargetProblem[] = [];
   return {
@@ -91,7 +102,7 @@ function targetFromEntry(root: SystemRoot, entry: BootEntry): BootTarget {
     initrds: { value: entry.initrds.map((initrd) => followLinks(root, 'initrd', initrd, problems)), origin: entry.origin },
     cmdline: { value: inheritableCmdline(entry.cmdline), origin: entry.origin },
     problems,
-    ...(entry.viaNextEntry && entry.grubenv ? { grubNextEntry: { grubenv: entry.grubenv } } : {}),
+    ...oneShotOf(entry),
   };
 }
 

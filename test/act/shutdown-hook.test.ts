@@ -58,6 +58,26 @@ describe('runShutdownHook', () => {
     expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
   });
 
+  it("honours kexec-tools' /no-kexec-reboot once: firmware this time, removed for the next", async () => {
+    fake = makeFakeRoot();
+    fake.write('/no-kexec-reboot', '');
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(await hook('reboot')).toEqual([
+      "warning: reboot through firmware: /no-kexec-reboot exists: a firmware restart was asked for the kexec-tools way (its coldreboot, or by hand)",
+      'info: removed /no-kexec-reboot: it asked for this reboot only',
+    ]);
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
+    expect(fake.exists('/no-kexec-reboot')).toBe(false);
+    expect(await hook('reboot')).toEqual(['notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 (LOAD_KEXEC is true (default))']);
+  });
+
+  it('leaves /no-kexec-reboot for the next reboot on a poweroff, as kexec-tools did', async () => {
+    fake = makeFakeRoot();
+    fake.write('/no-kexec-reboot', '');
+    expect(await hook('poweroff')).toEqual(['info: poweroff: no kexec']);
+    expect(fake.exists('/no-kexec-reboot')).toBe(true);
+  });
+
   it('ends within its budget when kexec hangs, leaving nothing loaded', async () => {
     fake = makeFakeRoot();
     fake.setKexecMode('hang');

@@ -13,10 +13,8 @@ import {
   strverscmpImproved,
 } from '../../src/bootloader/bls.js';
 import { fakeRoot } from './fake-root.js';
+import { efiVariable } from '../support/fake-root.js';
 
-function efiVar(value: string): Buffer {
-  return Buffer.concat([Buffer.from([7, 0, 0, 0]), Buffer.from(value + '\0', 'utf16le')]);
-}
 const efivar = (name: string) => `/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`;
 
 const entry = (name: string, text: string) => parseBlsEntry(name, '/boot', `/boot/loader/entries/${name}`, text);
@@ -77,7 +75,7 @@ describe('chooseBlsDefault', () => {
   });
   test('loader.conf: the last default line wins; EFI strings are UTF-16LE after 4 attribute bytes', () => {
     expect(parseLoaderConfDefault('timeout 3\ndefault a*\n#default x\ndefault "b*"\n')).toBe('b*');
-    expect(decodeEfiString(efiVar('x.conf'))).toBe('x.conf');
+    expect(decodeEfiString(efiVariable('x.conf'))).toBe('x.conf');
   });
   test('entry paths are relative to their partition', () => {
     expect(blsSystemPath('/efi', '/vmlinuz')).toBe('/efi/vmlinuz');
@@ -115,7 +113,7 @@ describe('findBlsEntry', () => {
       '/boot/vmlinuz-old': 'k',
     });
     expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/boot/vmlinuz-old', cmdline: 'o=1', origin: '/boot/loader/entries/old.conf via loader.conf "default old*"' } });
-    root.write(efivar('LoaderEntryOneShot'), efiVar('new.conf'));
+    root.write(efivar('LoaderEntryOneShot'), efiVariable('new.conf'));
     expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/efi/vmlinuz-new', viaOneShot: true } });
   });
   test('bootctl set-default (LoaderEntryDefault) beats loader.conf', () => {
@@ -126,7 +124,7 @@ describe('findBlsEntry', () => {
       '/boot/efi/a': 'k',
       '/boot/efi/b': 'k',
     });
-    root.write(efivar('LoaderEntryDefault'), efiVar('b.conf'));
+    root.write(efivar('LoaderEntryDefault'), efiVariable('b.conf'));
     expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/boot/efi/b' } });
   });
   test('an entry for an EFI program or UKI, or with a missing file, is unusable', () => {

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { bzImage, cpio, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+import { LOADER_GUID } from '../../src/bootloader/bls.js';
+import { bzImage, cpio, efiVariable, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 
 /** USE_GRUB_CONFIG end to end: a real grub.cfg made by Debian's grub-mkconfig (test/bootloader/fixtures). */
 const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
@@ -69,6 +70,23 @@ describe('USE_GRUB_CONFIG=true', () => {
     const status = JSON.parse(kexecReboot('status', '--json').stdout);
     expect(status).toMatchObject({ nextReboot: 'kexec', kernel: { path: '/boot/vmlinuz-6.1.0-9-amd64' } });
     expect(status.warnings).toEqual([expect.stringMatching(/^USE_GRUB_CONFIG is true, but .*not found.*; using KERNEL_IMAGE and INITRD instead$/)]);
+  });
+
+  it("takes systemd-boot's one-shot entry and, once it is loaded, removes LoaderEntryOneShot with bootctl", () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'USE_GRUB_CONFIG=true\n');
+    for (const version of ['6.1.0-9-amd64', '6.1.0-10-amd64']) {
+      fake.write(`/boot/loader/entries/debian-${version}.conf`, `linux /vmlinuz-${version}\ninitrd /initrd.img-${version}\noptions root=/dev/vda ro\n`);
+      fake.write(`/boot/vmlinuz-${version}`, bzImage());
+      fake.write(`/boot/initrd.img-${version}`, cpio('initramfs'));
+    }
+    fake.write(`/sys/firmware/efi/efivars/LoaderEntryOneShot-${LOADER_GUID}`, efiVariable('debian-6.1.0-9-amd64.conf'));
+    const { code, stderr } = kexecReboot('hook', '--verb', 'reboot');
+    expect(code).toBe(0);
+    expect(stderr).toContain('kexec-reboot: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64');
+    expect(stderr).toContain("cleared systemd-boot's one-shot entry (the EFI variable LoaderEntryOneShot), as systemd-boot would have");
+    expect(fake.invocations('bootctl').map((i) => i.argv)).toEqual([['set-oneshot', '']]);
+    expect(fake.invocations('grub-editenv')).toEqual([]);
   });
 
   it('uses a Boot Loader Spec entry when there is no GRUB', () => {

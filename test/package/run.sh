@@ -6,7 +6,8 @@
 #   test/package/run.sh [CASE...]      (default: every case below)
 #
 # The .deb is build/kexec-reboot_<version>_all.deb, made with "npm run deb"
-# when it is missing or KEXEC_REBOOT_TEST_BUILD=1. Root trees are cached
+# when it is missing, older than a file it is made from, or
+# KEXEC_REBOOT_TEST_BUILD=1. Root trees are cached
 # as tarballs under .cache/package-test (see rootfs.sh).
 set -uo pipefail
 
@@ -41,7 +42,12 @@ fi
 
 version=$(cd "$repo" && dpkg-parsechangelog -S Version)
 deb=$repo/build/kexec-reboot_${version}_all.deb
-if [ ! -s "$deb" ] || [ "${KEXEC_REBOOT_TEST_BUILD:-0}" = 1 ]; then
+# A .deb older than any file it is built from would test yesterday's code.
+newer_source() {
+  (cd "$repo" && git ls-files src debian system man etc scripts package.json package-lock.json |
+    while IFS= read -r f; do [ "$f" -nt "$deb" ] && { echo "$f"; break; }; done)
+}
+if [ ! -s "$deb" ] || [ "${KEXEC_REBOOT_TEST_BUILD:-0}" = 1 ] || [ -n "$(newer_source)" ]; then
   (cd "$repo" && npm run --silent deb) >&2 || { echo "building the .deb failed" >&2; exit 1; }
 fi
 

@@ -6,7 +6,7 @@ import { identity, loadSpec } from '../support/load-spec.js';
 
 const config: KexecConfig = DEFAULT_CONFIG;
 const reading: ConfigReading = { config, files: ['/etc/default/kexec'], errors: [], warnings: [] };
-const system: SystemFacts = { kexecSupported: true, kernelLoaded: false, coldRequested: false, kexecProgram: '/usr/sbin/kexec', lockdown: 'none' };
+const system: SystemFacts = { kexecSupported: true, kernelLoaded: false, coldRequestedBy: undefined, kexecProgram: '/usr/sbin/kexec', lockdown: 'none' };
 
 function input(overrides: { reading?: Partial<ConfigReading>; system?: Partial<SystemFacts>; rest?: Partial<PlanInput> } = {}): PlanInput {
   return {
@@ -42,7 +42,8 @@ describe('planReboot', () => {
   });
 
   const coldCases: [string, Parameters<typeof input>[0], string, RegExp][] = [
-    ['coldreboot was asked for', { system: { coldRequested: true, kernelLoaded: true } }, 'cold-requested', /coldreboot/],
+    ['coldreboot was asked for', { system: { coldRequestedBy: '/run/kexec-reboot/coldreboot', kernelLoaded: true } }, 'cold-requested', /^coldreboot asked/],
+    ["kexec-tools' /no-kexec-reboot exists", { system: { coldRequestedBy: '/no-kexec-reboot', kernelLoaded: true } }, 'cold-requested', /\/no-kexec-reboot exists/],
     ['the configuration has an error', { reading: { errors: [{ file: '/etc/default/kexec', line: 3, message: 'unterminated quote' }] } }, 'config-invalid', /\/etc\/default\/kexec:3: unterminated quote/],
     ['LOAD_KEXEC is false', { reading: { config: { ...config, loadKexec: { value: false, origin: '/etc/default/kexec:1' } } } }, 'disabled', /LOAD_KEXEC is false \(\/etc\/default\/kexec:1\)/],
     ['the kernel lacks kexec', { system: { kexecSupported: false } }, 'kexec-unsupported', /does not support kexec/],

@@ -27,7 +27,7 @@ export interface FakeRoot {
   read(systemPath: string): string;
   exists(systemPath: string): boolean;
   setKexecMode(mode: FakeKexecMode): void;
-  invocations(program: 'kexec' | 'reboot' | 'grub-editenv'): Invocation[];
+  invocations(program: 'kexec' | 'reboot' | 'grub-editenv' | 'bootctl'): Invocation[];
 }
 
 export const KERNEL_VERSION = '6.1.0-9-amd64';
@@ -41,6 +41,11 @@ export function bzImage(marker = ''): Buffer {
 }
 
 /** Starts as an initramfs does (a cpio "newc" header), which is what our initrd check looks at. */
+/** The contents of an efivarfs file: 4 bytes of attributes, then a UTF-16 string with its NUL, as systemd-boot writes it. */
+export function efiVariable(value: string): Buffer {
+  return Buffer.concat([Buffer.from([7, 0, 0, 0]), Buffer.from(value + '\0', 'utf16le')]);
+}
+
 export function cpio(marker: string): string {
   return `070701${marker}`;
 }
@@ -90,7 +95,7 @@ export function makeFakeRoot(): FakeRoot {
   const fakeRoot: FakeRoot = {
     dir,
     root: systemRoot(dir),
-    programs: { kexec: '', reboot: '', systemctl: '', grubEditenv: '' },
+    programs: { kexec: '', reboot: '', systemctl: '', grubEditenv: '', bootctl: '' },
     env: {},
     write(systemPath, content) {
       fs.mkdirSync(path.dirname(hostPath(systemPath)), { recursive: true });
@@ -124,6 +129,7 @@ export function makeFakeRoot(): FakeRoot {
     reboot: fakeProgram(dir, 'reboot'),
     systemctl: fakeProgram(dir, 'systemctl'),
     grubEditenv: fakeProgram(dir, 'grub-editenv'),
+    bootctl: fakeProgram(dir, 'bootctl'),
   };
   Object.assign(fakeRoot, {
     programs,
@@ -132,6 +138,7 @@ export function makeFakeRoot(): FakeRoot {
       KEXEC_REBOOT_REBOOT: programs.reboot,
       KEXEC_REBOOT_SYSTEMCTL: programs.systemctl,
       KEXEC_REBOOT_GRUB_EDITENV: programs.grubEditenv,
+      KEXEC_REBOOT_BOOTCTL: programs.bootctl,
     },
   });
   fakeRoot.write('/proc/cmdline', `BOOT_IMAGE=/boot/vmlinuz-${KERNEL_VERSION} root=UUID=0b1c ro quiet\n`);

@@ -18,6 +18,11 @@ const sameCmdline = (tr, ctx) =>
 const bootedRepointedKernel = (tr, ctx) =>
   tr.next && tr.next.uname !== ctx.altUname ? `booted ${tr.next.uname}, expected the repointed ${ctx.altUname}` : null;
 
+/** kexec-tools' flag asks for one firmware restart: the next boot must not find it. */
+const noKexecRebootRemoved = (tr) =>
+  tr.next && tr.next.lines.some((l) => l.startsWith('KRVM no-kexec-reboot: present')) ? '/no-kexec-reboot is still there after the reboot it asked for' : null;
+const preloaded = (tr) => (tr.pre.some((l) => /^KRVM preload: result=success kexec_loaded=1/.test(l)) ? null : 'nothing was preloaded before the reboot');
+
 export const norm = (s) => s.trim().split(/\s+/).join(' ');
 
 export const STEPS = {
@@ -58,6 +63,13 @@ export const STEPS = {
       'act coldreboot coldreboot',
     ].join('\n'),
     expect: 'firmware',
+  },
+  '3c': {
+    title: "kexec-tools' way: `touch /no-kexec-reboot`, `reboot` -> firmware, the file removed",
+    script: 'touch /no-kexec-reboot\nact reboot reboot',
+    expect: 'firmware',
+    reason: /no-kexec-reboot exists/,
+    check: noKexecRebootRemoved,
   },
   '4': {
     title: '`poweroff` -> powers off, no kexec',
@@ -183,13 +195,22 @@ export const STEPS = {
     title: 'PRELOAD: `coldreboot` -> firmware',
     script: 'echo PRELOAD=true >> /etc/default/kexec\nwait_preload\nact coldreboot coldreboot',
     expect: 'firmware',
-    check: (tr) => (tr.pre.some((l) => /^KRVM preload: result=success kexec_loaded=1/.test(l)) ? null : 'nothing was preloaded before the coldreboot'),
+    check: preloaded,
+  },
+  p5: {
+    title: "PRELOAD: kexec-tools' own coldreboot (`/no-kexec-reboot`, then `reboot`) -> firmware",
+    // Under systemd 255+ a reboot asked for while a kernel is loaded becomes a
+    // kexec; the hook must unload it so that the kexec falls back to a reboot.
+    script: 'echo PRELOAD=true >> /etc/default/kexec\nwait_preload\nact coldreboot.kexec-tools "$(command -v coldreboot.kexec-tools)"',
+    expect: 'firmware',
+    reason: /no-kexec-reboot exists/,
+    check: (tr) => preloaded(tr) ?? noKexecRebootRemoved(tr),
   },
   p4: {
     title: 'PRELOAD: `poweroff` -> powers off',
     script: 'echo PRELOAD=true >> /etc/default/kexec\nwait_preload\nact poweroff poweroff',
     expect: 'poweroff',
-    check: (tr) => (tr.pre.some((l) => /^KRVM preload: result=success kexec_loaded=1/.test(l)) ? null : 'nothing was preloaded before the poweroff'),
+    check: preloaded,
   },
   // GRUB (issue 6): grub.cfg written by Debian's grub-mkconfig in the image,
   // the other release's kernel installed next to the image's own.
@@ -245,15 +266,15 @@ export const STEPS = {
 // Step orders per VM run. Booting 1 and 8 from a firmware boot matters: only
 // then does /proc/cmdline carry BOOT_IMAGE=.
 export const CHAINS = {
-  systemd: ['1', '2a', '2b', '2c', '6', '3a', '8', '3b', '5', '7d', '7a', '7b', '7f', '7c', '7e', '4'],
+  systemd: ['1', '2a', '2b', '2c', '6', '3a', '8', '3b', '3c', '5', '7d', '7a', '7b', '7f', '7c', '7e', '4'],
   // PRELOAD=true (issue 8), one VM per release (Debian 13 by default).
-  preload: ['p1', 'p6', 'p3', 'p4'],
+  preload: ['p1', 'p6', 'p3', 'p5', 'p4'],
   // Debian 13 + GRUB, direct kernel boot (issue 6): grub-reboot, lockdown.
   grub: ['g1', 'l1', 'l3', '4'],
   // Debian 13 booting like a server: OVMF + GRUB from the disk (issue 5).
   uefi: ['1', '3a', '6', '4'],
   'uefi-full': ['1', '2a', '3a', '6', '8', '5', 'g1', '4'],
-  sysvinit: ['1', '3a', '3b', '5', '4'],
+  sysvinit: ['1', '3a', '3b', '3c', '5', '4'],
   demo: ['1', '3a', '4'],
   selftest: ['h1', 'h2', '4'],
 };
