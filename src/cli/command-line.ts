@@ -61,7 +61,8 @@ function interpret<Run>(program: ProgramSpec<Run>, argv: readonly string[]): Com
   const before = readOptions(argv, programOptions, 'stop-at-word');
   const values: Record<string, string | true> = { ...before.values };
   if (values.version) return { kind: 'version', text: `${program.version}\n` };
-  if (before.rest.length === 0 || values.help) return { kind: 'help', text: programHelp(program) };
+  if (values.help) return { kind: 'help', text: programHelp(program) };
+  if (before.rest.length === 0) throw new UsageError(`no command given (${commandList(program)})`);
 
   const [name, ...rest] = before.rest as [string, ...string[]];
   if (name === HELP_COMMAND) {
@@ -78,9 +79,11 @@ function interpret<Run>(program: ProgramSpec<Run>, argv: readonly string[]): Com
 
 function findCommand<Run>(program: ProgramSpec<Run>, name: string): CommandSpec<Run> {
   const command = program.commands.find((candidate) => candidate.name === name);
-  if (!command) throw new UsageError(`unknown command '${name}' (commands: ${program.commands.map((c) => c.name).join(', ')})`);
+  if (!command) throw new UsageError(`unknown command '${name}' (${commandList(program)})`);
   return command;
 }
+
+const commandList = <Run>(program: ProgramSpec<Run>) => `commands: ${program.commands.map((c) => c.name).join(', ')}`;
 
 /**
  * The options in `args`, checked against `specs`: --name, --name=VALUE,
