@@ -145,12 +145,10 @@ function readTextFile(hostPath: string): FileRead {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return notRegularFile(stats);
-    if (stats.size > MAX_CONFIG_BYTES) {
+    const bytes = readAtMost(fd, MAX_CONFIG_BYTES + 1, stats.size);
+    if (bytes.length > MAX_CONFIG_BYTES) {
       return { kind: 'error', message: `larger than ${MAX_CONFIG_BYTES} bytes (1 MiB); not read` };
     }
-    // A byte past the size fstat gave means someone is writing the file: what we would read is half an edit.
-    const bytes = readAtMost(fd, stats.size + 1);
-    if (bytes.length > stats.size) return { kind: 'error', message: 'grew while being read; not read' };
     const decoded = decodeText(bytes);
     return decoded.kind === 'text' ? { ...decoded, stats } : decoded;
   } catch (e) {
@@ -164,11 +162,23 @@ function notRegularFile(stats: Stats): FileRead {
   return { kind: 'error', message: `not a regular file (${describeFileType(stats)})` };
 }
 
-function readAtMost(fd: number, limit: number): Buffer {
-  const buffer = Buffer.allocUnsafe(limit);
+/**
+ * Reads to the end, or to `limit` bytes. The size fstat gave only sizes the
+ * first buffer: files under /proc say 0 and still have contents.
+ */
+function readAtMost(fd: number, limit: number, sizeHint: number): Buffer {
+  let buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(sizeHint + 1, 4096)));
   let filled = 0;
-  for (let n = -1; n !== 0 && filled < limit; filled += n) {
-    n = readSync(fd, buffer, filled, limit - filled, null);
+  for (;;) {
+    if (filled === buffer.length) {
+      if (buffer.length === limit) break;
+      const bigger = Buffer.allocUnsafe(Math.min(limit, buffer.length * 2));
+      buffer.copy(bigger, 0, 0, filled);
+      buffer = bigger;
+    }
+    const n = readSync(fd, buffer, filled, buffer.length - filled, null);
+    if (n === 0) break;
+    filled += n;
   }
   return buffer.subarray(0, filled);
 }

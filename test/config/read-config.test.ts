@@ -258,6 +258,16 @@ describe('readConfig: files it cannot read', () => {
     expect(onlyError()).toMatch(/^\/etc\/default\/kexec(:\d+)?: (contains a NUL byte|not valid UTF-8): not a text file$/);
   });
 
+  it('reads files under /proc, whose size says 0 though they have contents', () => {
+    // /proc/version stands in for /proc/cmdline: both are procfs files that stat as empty.
+    rmSync(fake.root.path('/proc/cmdline'));
+    symlinkSync('/proc/version', fake.root.path('/proc/cmdline'));
+    fake.write('/etc/default/kexec', 'APPEND="$(cat /proc/cmdline) panic=10"\n');
+    const kernel = readFileSync('/proc/version', 'utf8').trim();
+    expect(kernel).not.toBe('');
+    expect(readConfig(fake.root)).toMatchObject({ errors: [], config: { append: { value: `${kernel} panic=10` } } });
+  });
+
   it('a 10 MB file is refused unread', () => {
     fake.write('/etc/default/kexec', '#'.repeat(10 * 1024 * 1024));
     expect(onlyError()).toBe(`/etc/default/kexec: larger than ${MAX_CONFIG_BYTES} bytes (1 MiB); not read`);
