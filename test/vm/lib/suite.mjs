@@ -14,6 +14,14 @@ export function appendFor(uname) {
 }
 
 /**
+ * The kernel prints on the serial console the agent writes to, so one of its
+ * messages can land at the end of an agent line (seen under OVMF:
+ * "... panic=10[   36.531205] ata5: SATA link down"). A command line never
+ * holds a "[ seconds.micro] " stamp.
+ */
+const withoutKernelMessage = (text) => text.replace(/\[\s*\d+\.\d+\] .*$/, '');
+
+/**
  * Splits a VM's events into boots and transitions.
  * A transition starts at an `action` marker and ends at the next boot marker
  * (or QEMU's exit); its path lists, in order, firmware runs, kernels started
@@ -32,7 +40,7 @@ export function analyze(events) {
       if (!cur) pre.push(text);
       if ((m = text.match(/^KRVM boot=(\d+) init=(\S+) uname=(\S+) cmdline=(.*)$/))) {
         pre = [];
-        const boot = { n: Number(m[1]), t: ev.t, init: m[2], uname: m[3], cmdline: m[4], prevlog: [], lines: pre };
+        const boot = { n: Number(m[1]), t: ev.t, init: m[2], uname: m[3], cmdline: withoutKernelMessage(m[4]), prevlog: [], lines: pre };
         boots.push(boot);
         if (cur) {
           cur.next = boot;
