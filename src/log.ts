@@ -3,9 +3,9 @@
  * stderr) a "<N>" prefix gives the journal the syslog priority; elsewhere the
  * line goes to the console with the program's name, as init scripts print.
  */
-export type Priority = 'err' | 'warning' | 'notice' | 'info';
+export type Priority = 'err' | 'warning' | 'notice' | 'info' | 'debug';
 
-const SYSLOG_LEVEL: Record<Priority, number> = { err: 3, warning: 4, notice: 5, info: 6 };
+const SYSLOG_LEVEL: Record<Priority, number> = { err: 3, warning: 4, notice: 5, info: 6, debug: 7 };
 
 export type Log = (priority: Priority, message: string) => void;
 

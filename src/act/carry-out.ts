@@ -1,5 +1,5 @@
 import type { Plan } from '../plan/plan.js';
-import type { KexecRunner } from './kexec-runner.js';
+import { unloadFailed, type KexecRunner } from './kexec-runner.js';
 
 /** How the reboot in progress will end, and why. */
 export interface Outcome {
@@ -13,21 +13,22 @@ export function describeOutcome(outcome: Outcome): string {
 }
 
 /**
- * Acts on a plan during a reboot. Every failure ends in `firmware`: the
- * reboot itself goes on regardless, only the way it ends changes.
+ * Acts on a plan during a reboot. A failure ends in `firmware`, unless a
+ * kernel that could not be unloaded stays for the final kexec -e: the reboot
+ * itself goes on regardless, only the way it ends changes.
  */
 export async function carryOut(plan: Plan, runner: KexecRunner, kernelLoaded: boolean): Promise<Outcome> {
   if (plan.action === 'cold') {
     if (kernelLoaded) {
       // A kernel we loaded ahead of time, or one loaded after coldreboot ran: firmware means nothing may stay loaded.
       const unloaded = await runner.unload();
-      if (!unloaded.ok) return { path: 'kexec', message: `${plan.why}, but the loaded kernel could not be unloaded: ${unloaded.detail}` };
+      if (!unloaded.ok) return { path: 'kexec', message: unloadFailed(plan.why, unloaded) };
     }
     return { path: 'firmware', message: plan.why };
   }
   if (plan.reason !== 'configured') return { path: 'kexec', message: plan.why };
   const loaded = await runner.load(plan.load);
-  return loaded.ok
-    ? { path: 'kexec', message: `${loaded.detail} (${plan.why})` }
-    : { path: 'firmware', message: loaded.detail };
+  if (loaded.ok) return { path: 'kexec', message: `${loaded.detail} (${plan.why})` };
+  // The final kexec -e boots whatever stays loaded, verified or not.
+  return { path: loaded.unverifiedKernelLoaded ? 'kexec' : 'firmware', message: loaded.detail };
 }

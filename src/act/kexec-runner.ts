@@ -13,11 +13,22 @@ export interface RunOutcome {
   readonly detail: string;
 }
 
+export interface LoadOutcome extends RunOutcome {
+  /** The load failed and so did the unload after it: the final kexec -e would boot a kernel nobody verified. */
+  readonly unverifiedKernelLoaded?: boolean;
+}
+
 export interface KexecRunner {
   /** The exact argv `load` would run (after combining initrds). */
   loadArgv(spec: LoadSpec): string[];
-  load(spec: LoadSpec): Promise<RunOutcome>;
+  load(spec: LoadSpec): Promise<LoadOutcome>;
+  /** Succeeds when, by the kernel's own word, nothing is loaded afterwards. */
   unload(): Promise<RunOutcome>;
+}
+
+/** A failure followed by an unload that failed too, said the same way wherever an unload cleans up. */
+export function unloadFailed(why: string, unloaded: RunOutcome): string {
+  return `${why}, but the loaded kernel could not be unloaded: ${unloaded.detail}`;
 }
 
 export interface RunnerOptions {
@@ -62,10 +73,12 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
   }
 
   async function unload(): Promise<RunOutcome> {
-    removeLoadRecord(root);
     const result = await call(KEXEC_UNLOAD_ARGS);
-    if (!result.ok) return { ok: false, detail: result.timedOut ? 'kexec -u did not finish in time' : `kexec -u failed: ${result.failure ?? result.output}` };
-    return isKernelLoaded(root) ? { ok: false, detail: 'kexec -u returned but a kernel is still loaded' } : { ok: true, detail: 'unloaded' };
+    const failure = result.ok ? undefined : result.timedOut ? 'kexec -u did not finish in time' : `kexec -u failed: ${result.failure ?? result.output}`;
+    if (isKernelLoaded(root)) return { ok: false, detail: failure ?? 'kexec -u returned but a kernel is still loaded' };
+    // Only now: without its record, a kernel of ours still loaded would pass for one loaded by hand, which beats the configuration.
+    removeLoadRecord(root);
+    return { ok: true, detail: failure ? `no kernel is loaded (${failure})` : 'unloaded' };
   }
 
   /** Runs kexec -l and checks the kernel took the image; says why not otherwise. */
@@ -79,26 +92,33 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
     return undefined;
   }
 
-  async function load(spec: LoadSpec): Promise<RunOutcome> {
+  /** Loads and records what was loaded; says why not, or throws on what it could not do around kexec. */
+  async function loadAndRecord(spec: LoadSpec): Promise<string | undefined> {
     // Marks a load as under way: should this process be killed half way, the
     // next look sees an unfinished load of ours, never a kernel "loaded by hand".
     writeLoadRecord(root, { loadedAt: new Date().toISOString() });
-    let failure: string | undefined;
     try {
       if (needsCombining(spec)) combineInitrds(root, spec.initrds);
-      failure = await loadImage(spec);
-    } catch (error) {
-      failure = `cannot prepare the load: ${(error as Error).message}`;
+      const refusal = await loadImage(spec);
+      if (refusal) return refusal;
     } finally {
       if (needsCombining(spec)) removeCombinedInitrd(root);
     }
-    if (failure) {
-      // kexec may have failed before reaching the kernel, leaving an older image loaded: nothing unverified may stay.
-      await unload();
-      return { ok: false, detail: failure };
-    }
     writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString() });
-    return { ok: true, detail: `loaded ${spec.kernel}` };
+    return undefined;
+  }
+
+  async function load(spec: LoadSpec): Promise<LoadOutcome> {
+    let failure: string | undefined;
+    try {
+      failure = await loadAndRecord(spec);
+    } catch (error) {
+      failure = `cannot load: ${(error as Error).message}`;
+    }
+    if (!failure) return { ok: true, detail: `loaded ${spec.kernel}` };
+    // kexec may have failed before reaching the kernel, leaving an older image loaded: nothing unverified may stay.
+    const unloaded = await unload();
+    return unloaded.ok ? { ok: false, detail: failure } : { ok: false, detail: unloadFailed(failure, unloaded), unverifiedKernelLoaded: true };
   }
 
   return { loadArgv, load, unload };

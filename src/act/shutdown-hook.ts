@@ -1,14 +1,16 @@
 import { assess } from '../pipeline.js';
 import type { Log } from '../log.js';
+import { describeOurKernel, matchesPlan, whoseKernel } from '../plan/loaded-kernel.js';
+import type { Plan } from '../plan/plan.js';
 import type { SystemRoot } from '../system-root.js';
 import type { Programs } from '../system/programs.js';
 import { detectShutdownVerb, type ShutdownVerb } from '../system/shutdown-verb.js';
 import { isKernelLoaded } from '../system/facts.js';
 import { readLoadRecord } from '../system/load-record.js';
-import { carryOut, describeOutcome } from './carry-out.js';
+import { carryOut, describeOutcome, type Outcome } from './carry-out.js';
 import { consumeKexecToolsColdFlag } from './coldreboot.js';
 import { clearOneShot } from './one-shot.js';
-import { createKexecRunner } from './kexec-runner.js';
+import { createKexecRunner, type KexecRunner } from './kexec-runner.js';
 
 export interface HookLimits {
   /** The whole hook, every kexec call included; kept under the unit's TimeoutStopSec. */
@@ -24,13 +26,36 @@ export interface HookLimits {
  */
 export const DEFAULT_HOOK_LIMITS: HookLimits = { totalMs: 30_000, callMs: 25_000 };
 
-/** After the init system's SIGTERM, SIGKILL follows: a short unload only. */
-const TERM_UNLOAD_MS = 2_000;
+/**
+ * The unload after a SIGTERM (SIGKILL follows) or an error: short, and
+ * outside the hook's deadline, which may be what has just run out.
+ */
+const CLEAN_UP_UNLOAD_MS = 2_000;
+
+/**
+ * What the final kexec -e will find once the hook stopped part way, made
+ * safe: a kernel loaded by hand is the admin's and stays, as planReboot says;
+ * one of ours stays only when it is what the plan would load now. Never throws.
+ */
+async function settleLoadedKernel(root: SystemRoot, runner: KexecRunner, plan: Plan | undefined, stoppedBy: string): Promise<Outcome> {
+  const loaded = whoseKernel(isKernelLoaded(root), readLoadRecord(root));
+  if (loaded.by === 'nobody') return { path: 'firmware', message: `${stoppedBy}; no kernel is loaded` };
+  if (loaded.by === 'hand') return { path: 'kexec', message: `${stoppedBy}; the kernel loaded by hand stays loaded` };
+  const kernel = describeOurKernel(loaded.record);
+  if (matchesPlan(loaded.record, plan)) return { path: 'kexec', message: `${stoppedBy}; ${kernel} is what the plan names and stays loaded` };
+  const unloaded = await runner.unload().catch((error: unknown) => ({ ok: false, detail: errorMessage(error) }));
+  return unloaded.ok
+    ? { path: 'firmware', message: `${stoppedBy}; unloaded ${kernel}: it was not verified against the plan` }
+    : { path: 'kexec', message: `${stoppedBy}; ${kernel} was not verified against the plan and could not be unloaded: ${unloaded.detail}` };
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Runs while the machine goes down: loads the planned kernel when, and only
  * when, this is a reboot. It logs one line per decision and never throws: a
- * failure here must only ever turn a kexec into a normal firmware reboot.
+ * failure here may only ever turn a kexec into a normal firmware reboot, or
+ * leave a kernel that the plan names or that was loaded by hand.
  */
 export async function runShutdownHook(
   root: SystemRoot,
@@ -42,14 +67,13 @@ export async function runShutdownHook(
   startedAt = Date.now() - process.uptime() * 1000,
 ): Promise<void> {
   const deadline = startedAt + limits.totalMs;
-  // Should the init system stop us anyway, the reason must still reach the log,
-  // and a load cut short must not stay behind for the final `kexec -e`.
-  const onTerm = () => {
-    log('err', 'reboot through firmware: stopped by the init system before the kernel was loaded');
-    const unfinished = readLoadRecord(root)?.fingerprint === undefined && isKernelLoaded(root);
-    const cleanUp = unfinished ? createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: TERM_UNLOAD_MS }).unload() : Promise.resolve();
-    void cleanUp.finally(() => process.exit(0));
-  };
+  // Known once assessed: what a kernel of ours must match to stay loaded should the hook stop part way.
+  let plan: Plan | undefined;
+  // Stopped by the init system or by an error, the hook must still say how the
+  // reboot ends, and make it end that way.
+  const cleanUpRunner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: CLEAN_UP_UNLOAD_MS });
+  const settle = async (stoppedBy: string) => log('err', describeOutcome(await settleLoadedKernel(root, cleanUpRunner, plan, stoppedBy)));
+  const onTerm = () => void settle('stopped by the init system').finally(() => process.exit(0));
   process.once('SIGTERM', onTerm);
   try {
     const verb = givenVerb ?? (await detectShutdownVerb(root, programs, Math.min(5_000, limits.totalMs)));
@@ -58,6 +82,7 @@ export async function runShutdownHook(
       return;
     }
     const assessment = await assess(root, programs);
+    plan = assessment.plan;
     for (const warning of assessment.plan.warnings) log('warning', warning);
     const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
     const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
@@ -70,7 +95,8 @@ export async function runShutdownHook(
       log(cleared.ok ? 'info' : 'warning', cleared.detail);
     }
   } catch (error) {
-    log('err', `reboot through firmware: unexpected error: ${(error as Error).message}`);
+    log('debug', error instanceof Error && error.stack ? error.stack : String(error));
+    await settle(`unexpected error: ${errorMessage(error)}`);
   } finally {
     process.removeListener('SIGTERM', onTerm);
   }

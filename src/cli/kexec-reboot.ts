@@ -7,6 +7,9 @@ import { createLog } from '../log.js';
 import { assess, planFreshLoad } from '../pipeline.js';
 import { systemRoot, type SystemRoot } from '../system-root.js';
 import { programsFromEnvironment } from '../system/programs.js';
+import { isKernelLoaded } from '../system/facts.js';
+import { readLoadRecord } from '../system/load-record.js';
+import { whoseKernel } from '../plan/loaded-kernel.js';
 import { SHUTDOWN_VERBS, type ShutdownVerb } from '../system/shutdown-verb.js';
 import { configJson, configText, shellQuote, statusJson, statusText } from './report.js';
 import { parseCommandLine, type OptionSpec, type OptionValues, type ProgramSpec } from './command-line.js';
@@ -96,9 +99,14 @@ const PROGRAM: ProgramSpec<(invocation: Invocation) => void | Promise<void>> = {
     {
       name: 'unload',
       description: 'unload any loaded kernel, so the next reboot goes through firmware unless it loads one again',
-      options: [],
-      run: async ({ root }) => {
-        reportOutcome(await runner(root).unload());
+      options: [{ name: 'if-ours', description: 'only a kernel kexec-reboot loaded, never one loaded by hand; exit 0 when there is none' }],
+      run: async ({ root, options }) => {
+        if (!options['if-ours']) return reportOutcome(await runner(root).unload());
+        const loaded = whoseKernel(isKernelLoaded(root), readLoadRecord(root));
+        if (loaded.by === 'nobody') return print('no kernel is loaded: nothing to unload\n');
+        if (loaded.by === 'hand') return print('the loaded kernel was loaded by hand, not by kexec-reboot: left loaded\n');
+        const unloaded = await runner(root).unload();
+        reportOutcome(unloaded.ok ? { ...unloaded, detail: `unloaded the kernel kexec-reboot loaded at ${loaded.record.loadedAt}` } : unloaded);
       },
     },
     {

@@ -6,10 +6,12 @@ export function shellQuote(argv: readonly string[]): string {
   return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-function nextReboot(assessment: Assessment): string {
-  const { plan } = assessment;
+function nextReboot({ plan, loadRecord }: Assessment): string {
   if (plan.action === 'cold') return 'firmware reboot';
-  return plan.reason === 'already-loaded' ? 'kexec into the kernel already loaded' : 'kexec (the kernel is loaded during shutdown)';
+  if (plan.reason === 'already-loaded') return 'kexec into the kernel already loaded';
+  // A 'preloaded' plan is made from the load record.
+  if (plan.reason === 'preloaded') return `kexec into the kernel already loaded at ${loadRecord!.loadedAt}; it is checked against the plan again during shutdown`;
+  return 'kexec (the kernel is loaded during shutdown)';
 }
 
 export function statusJson(assessment: Assessment, loadArgv: readonly string[] | undefined) {

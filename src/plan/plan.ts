@@ -5,6 +5,7 @@ import type { SystemFacts } from '../system/facts.js';
 import { KEXEC_TOOLS_COLD_FLAG } from '../system/paths.js';
 import type { BootTarget, TargetProblem } from '../target/boot-target.js';
 import { fingerprintDifference, type Fingerprint, type LoadRecord } from './fingerprint.js';
+import { whoseKernel } from './loaded-kernel.js';
 
 /** Everything a plan is decided from; gathered by the pipeline, so planning itself does no I/O. */
 export interface PlanInput {
@@ -132,8 +133,8 @@ export function planReboot(input: PlanInput): Plan {
   const warnings = [...input.reading.warnings.map(formatDiagnostic), ...(target.bootloaderFallback ? [target.bootloaderFallback] : [])];
 
   if (system.coldRequestedBy) return cold('cold-requested', coldRequestWhy(system.coldRequestedBy), warnings);
-  const ours = system.kernelLoaded ? input.loadRecord : undefined;
-  if (system.kernelLoaded && !ours) {
+  const loaded = whoseKernel(system.kernelLoaded, input.loadRecord);
+  if (loaded.by === 'hand') {
     return {
       action: 'kexec',
       reason: 'already-loaded',
@@ -142,7 +143,8 @@ export function planReboot(input: PlanInput): Plan {
     };
   }
   const plan = planLoad(input, warnings);
-  if (!ours || plan.action !== 'kexec' || plan.reason !== 'configured') return plan;
+  if (loaded.by !== 'kexec-reboot' || plan.action !== 'kexec' || plan.reason !== 'configured') return plan;
+  const ours = loaded.record;
   if (!ours.fingerprint) return { ...plan, why: `a load started at ${ours.loadedAt} did not finish: loading again` };
   const difference = fingerprintDifference(ours.fingerprint, plan.load.fingerprint);
   return difference

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { carryOut } from '../../src/act/carry-out.js';
-import type { KexecRunner, RunOutcome } from '../../src/act/kexec-runner.js';
+import type { KexecRunner, LoadOutcome, RunOutcome } from '../../src/act/kexec-runner.js';
 import type { LoadSpec, Plan } from '../../src/plan/plan.js';
 import { loadSpec } from '../support/load-spec.js';
 
 const load: LoadSpec = loadSpec();
 
-function recordingRunner(loadResult: RunOutcome, unloadResult: RunOutcome = { ok: true, detail: 'unloaded' }) {
+function recordingRunner(loadResult: LoadOutcome, unloadResult: RunOutcome = { ok: true, detail: 'unloaded' }) {
   const calls: string[] = [];
   const runner: KexecRunner = {
     loadArgv: () => [],
@@ -28,6 +28,13 @@ describe('carryOut', () => {
     const { runner } = recordingRunner({ ok: false, detail: 'kexec failed: bad image' });
     const plan: Plan = { action: 'kexec', reason: 'configured', why: 'x', load, warnings: [] };
     expect(await carryOut(plan, runner, false)).toEqual({ path: 'firmware', message: 'kexec failed: bad image' });
+  });
+
+  it('does not claim firmware when a failed load left a kernel that could not be unloaded', async () => {
+    const detail = 'kexec failed: bad image, but the loaded kernel could not be unloaded: kexec -u did not finish in time';
+    const { runner } = recordingRunner({ ok: false, detail, unverifiedKernelLoaded: true });
+    const plan: Plan = { action: 'kexec', reason: 'configured', why: 'x', load, warnings: [] };
+    expect(await carryOut(plan, runner, false)).toEqual({ path: 'kexec', message: detail });
   });
 
   it('leaves a kernel loaded by hand alone', async () => {

@@ -11,6 +11,12 @@ afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
 const spec = loadSpec();
 const runnerFor = (f: FakeRoot, callTimeoutMs = 5_000) => createKexecRunner({ root: f.root, kexec: f.programs.kexec, callTimeoutMs });
 
+/** A kexec whose -u fails and leaves the kernel loaded, as when the kernel is busy. */
+function refuseUnload(f: FakeRoot) {
+  const script = fs.readFileSync(f.programs.kexec, 'utf8');
+  fs.writeFileSync(f.programs.kexec, script.replace(/-u\) echo 0 > '[^']*' ;;/, `-u) echo 'kexec_unload failed: Device or resource busy' >&2; exit 1 ;;`));
+}
+
 describe('createKexecRunner', () => {
   it('loads with the exact argv and checks the kernel took it', async () => {
     fake = makeFakeRoot();
@@ -106,6 +112,36 @@ describe('createKexecRunner', () => {
     expect((await runner.load(multi)).ok).toBe(true);
     expect(fake.read('/fake/seen-initrd')).toBe(cpio('MICROCODE|') + cpio('initramfs'));
     expect(fake.exists('/run/kexec-reboot/initrd.img')).toBe(false);
+  });
+
+  it('keeps its load record while kexec -u has not succeeded, so its kernel never looks loaded by hand', async () => {
+    fake = makeFakeRoot();
+    const runner = runnerFor(fake);
+    await runner.load(spec);
+    refuseUnload(fake);
+    expect(await runner.unload()).toMatchObject({ ok: false, detail: expect.stringMatching(/^kexec -u failed: kexec_unload failed/) });
+    expect(readLoadRecord(fake.root)?.fingerprint).toEqual(spec.fingerprint);
+  });
+
+  it('says so when the kernel left by a failed load cannot be unloaded', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    fake.setKexecMode('fail');
+    refuseUnload(fake);
+    expect(await runnerFor(fake).load(spec)).toEqual({
+      ok: false,
+      detail: 'kexec failed: kexec_load failed: Invalid argument, but the loaded kernel could not be unloaded: kexec -u failed: kexec_unload failed: Device or resource busy',
+      unverifiedKernelLoaded: true,
+    });
+  });
+
+  it('turns a load record it cannot write into a failed load, without running kexec -l', async () => {
+    fake = makeFakeRoot();
+    fake.write('/run/kexec-reboot/.keep', '');
+    fs.chmodSync(`${fake.dir}/run/kexec-reboot`, 0o777);
+    const outcome = await runnerFor(fake).load(spec);
+    expect(outcome).toMatchObject({ ok: false, detail: expect.stringMatching(/^cannot load: \/run\/kexec-reboot is not a directory owned by uid \d+ and closed to others/) });
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-u']);
   });
 
   it('unloads and checks the kernel let go', async () => {

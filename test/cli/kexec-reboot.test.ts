@@ -198,7 +198,7 @@ describe('kexec-reboot hook, stopped by the init system', () => {
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
-    expect(stderr).toBe('kexec-reboot: reboot through firmware: stopped by the init system before the kernel was loaded\n');
+    expect(stderr).toBe('kexec-reboot: reboot through firmware: stopped by the init system; no kernel is loaded\n');
   });
 
   it('unloads a kernel whose load it did not see through', async () => {
@@ -212,6 +212,59 @@ describe('kexec-reboot hook, stopped by the init system', () => {
     await new Promise((resolve) => child.on('close', resolve));
     expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l', '-u']);
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
+  });
+
+  it('leaves a kernel loaded by hand loaded, and says it will boot', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    fake.write('/run/systemd/system/.keep', '');
+    // A systemctl that does not answer, so the hook is still asking which shutdown this is when systemd stops it.
+    fs.writeFileSync(fake.programs.systemctl, `#!/bin/sh\ntouch '${fake.dir}/fake/asked'\nexec sleep 10\n`);
+    const child = spawn(process.execPath, [CLI, '--root', fake.dir, 'hook'], { env: { PATH: process.env.PATH, ...fake.env } });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    for (let i = 0; i < 100 && !fake.exists('/fake/asked'); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+    expect(fake.invocations('kexec')).toEqual([]);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('1');
+    expect(stderr).toBe('kexec-reboot: reboot by kexec: stopped by the init system; the kernel loaded by hand stays loaded\n');
+  });
+});
+
+describe('kexec-reboot unload --if-ours', () => {
+  it('unloads the kernel kexec-reboot loaded, whether its load finished or not', () => {
+    fake = makeFakeRoot();
+    expect(kexecReboot('load').code).toBe(0);
+    expect(kexecReboot('unload', '--if-ours')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^unloaded the kernel kexec-reboot loaded at \S+\n$/) });
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
+    expect(fake.exists('/run/kexec-reboot/loaded.json')).toBe(false);
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    fake.write('/run/kexec-reboot/loaded.json', '{"loadedAt":"2026-12-01T10:00:00.000Z"}\n');
+    expect(kexecReboot('unload', '--if-ours')).toMatchObject({ code: 0, stdout: 'unloaded the kernel kexec-reboot loaded at 2026-12-01T10:00:00.000Z\n' });
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([expect.arrayContaining(['-l']), ['-u'], ['-u']]);
+  });
+
+  it('leaves a kernel loaded by hand', () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(kexecReboot('unload', '--if-ours')).toEqual({ code: 0, stdout: 'the loaded kernel was loaded by hand, not by kexec-reboot: left loaded\n', stderr: '' });
+    expect(fake.invocations('kexec')).toEqual([]);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('1');
+  });
+
+  it('succeeds when no kernel is loaded', () => {
+    fake = makeFakeRoot();
+    fake.write('/run/kexec-reboot/loaded.json', '{"loadedAt":"2026-12-01T10:00:00.000Z"}\n');
+    expect(kexecReboot('unload', '--if-ours')).toEqual({ code: 0, stdout: 'no kernel is loaded: nothing to unload\n', stderr: '' });
+    expect(fake.invocations('kexec')).toEqual([]);
+  });
+
+  it('fails with the reason when the kernel it loaded cannot be unloaded', () => {
+    fake = makeFakeRoot();
+    kexecReboot('load');
+    fs.writeFileSync(fake.programs.kexec, '#!/bin/sh\necho "kexec_unload failed: Device or resource busy" >&2\nexit 1\n');
+    expect(kexecReboot('unload', '--if-ours')).toMatchObject({ code: 1, stderr: 'kexec-reboot: kexec -u failed: kexec_unload failed: Device or resource busy\n' });
   });
 });
 

@@ -25,6 +25,7 @@ describe('PRELOAD=true', () => {
     const status = JSON.parse(kexecReboot('status', '--json').stdout);
     expect(status).toMatchObject({ nextReboot: 'kexec', reason: 'preloaded', loaded: { byKexecReboot: true, matchesPlan: true } });
     expect(kexecReboot('status').stdout).toMatch(/loaded +yes, by kexec-reboot at .*; it still matches the plan/);
+    expect(kexecReboot('status').stdout).toMatch(/^Next reboot: kexec into the kernel already loaded at (\S+); it is checked against the plan again during shutdown\n/);
     expect(kexecReboot('hook', '--verb', 'reboot').stderr).toMatch(/reboot by kexec: the kernel loaded at .* is still what the configuration names/);
     expect(loads()).toHaveLength(1);
   });
