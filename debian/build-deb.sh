@@ -1,5 +1,6 @@
 #!/bin/sh
-# npm run deb: bundle the programs, build the .deb, put it in build/.
+# npm run deb: bundle the programs, build the source package and the .deb,
+# put them in build/.
 # esbuild is not in Debian, so dist/ is made here with node_modules
 # (installed with npm ci when missing) before dpkg-buildpackage, whose
 # debian/rules only packages it.
@@ -10,14 +11,16 @@ cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/esbuild ] || npm install --no-audit --no-fund
 npm run build
 
-dpkg-buildpackage -us -uc -b
+# Source and binary: the source package (native, with the bundles in dist/)
+# is what a Debian build from source starts from.
+dpkg-buildpackage -us -uc
 
 # dpkg-buildpackage writes to the parent directory; move this build's
 # files to build/.
 version=$(dpkg-parsechangelog -S Version)
 mkdir -p build
 printf '*\n' >build/.gitignore
-for f in ../kexec-reboot_"$version"_*; do
+for f in ../kexec-reboot_"$version"[._]*; do
 	mv -f "$f" build/
 done
 echo "$(pwd)/build/kexec-reboot_${version}_all.deb"

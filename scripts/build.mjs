@@ -7,7 +7,6 @@ import { build } from 'esbuild';
 
 const programs = {
   'kexec-reboot': 'src/cli/kexec-reboot.ts',
-  coldreboot: 'src/cli/coldreboot.ts',
 };
 
 // The bootloader readers are read only when USE_GRUB_CONFIG=true: they get a

@@ -40,7 +40,7 @@ function randomSystem(fake: FakeRoot, random: () => number): void {
   if (random() < 0.1) fake.remove('/proc/cmdline');
   if (random() < 0.1) fake.write('/sys/kernel/kexec_loaded', '1\n');
   if (random() < 0.1) fake.remove('/sys/kernel/kexec_loaded');
-  if (random() < 0.1) fake.write('/run/kexec-reboot/coldreboot', '');
+  if (random() < 0.1) fake.write('/no-kexec-reboot', '');
   if (random() < 0.1) fake.write('/run/kexec-reboot/loaded.json', random() < 0.5 ? '{"not": "a record"}' : '\0\0garbage');
 }
 

@@ -8,7 +8,7 @@ import { detectShutdownVerb, type ShutdownVerb } from '../system/shutdown-verb.j
 import { isKernelLoaded } from '../system/facts.js';
 import { readLoadRecord } from '../system/load-record.js';
 import { carryOut, describeOutcome, type Outcome } from './carry-out.js';
-import { consumeKexecToolsColdFlag } from './coldreboot.js';
+import { consumeKexecToolsColdFlag } from './kexec-tools-cold-flag.js';
 import { clearOneShot } from './one-shot.js';
 import { createKexecRunner, type KexecRunner } from './kexec-runner.js';
 

@@ -72,11 +72,7 @@ const cold = (reason: ColdReason, why: string, warnings: readonly string[] = [])
   warnings,
 });
 
-function coldRequestWhy(flag: string): string {
-  return flag === KEXEC_TOOLS_COLD_FLAG
-    ? `${KEXEC_TOOLS_COLD_FLAG} exists: a firmware restart was asked for the kexec-tools way (its coldreboot, or by hand)`
-    : 'coldreboot asked for a firmware restart';
-}
+const COLD_REQUEST_WHY = `${KEXEC_TOOLS_COLD_FLAG} exists: a firmware restart was asked for (by coldreboot, or by hand)`;
 
 /**
  * Whether the configuration and the files allow loading a kernel, as if
@@ -122,9 +118,10 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
 
 /**
  * Decides what the next reboot does. The order is the order of authority: an
- * explicit coldreboot beats everything; a kernel someone loaded by hand is
- * what systemd and our final hook will start whatever the configuration says
- * (as with Debian's kexec-load, a manual load wins); a kernel we loaded
+ * explicit coldreboot (kexec-tools' /no-kexec-reboot) beats everything; a
+ * kernel someone loaded by hand is what systemd and our final hook will start
+ * whatever the configuration says (as with Debian's kexec-load, a manual load
+ * wins); a kernel we loaded
  * ahead of time is kept only while it is exactly what we would load now;
  * otherwise the configuration and the files decide.
  */
@@ -132,7 +129,7 @@ export function planReboot(input: PlanInput): Plan {
   const { system, target } = input;
   const warnings = [...input.reading.warnings.map(formatDiagnostic), ...(target.bootloaderFallback ? [target.bootloaderFallback] : [])];
 
-  if (system.coldRequestedBy) return cold('cold-requested', coldRequestWhy(system.coldRequestedBy), warnings);
+  if (system.coldRequestedBy) return cold('cold-requested', COLD_REQUEST_WHY, warnings);
   const loaded = whoseKernel(system.kernelLoaded, input.loadRecord);
   if (loaded.by === 'hand') {
     return {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
-import { COLD_FLAG, KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN } from './paths.js';
+import { KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN } from './paths.js';
 import { isExecutable, type Programs } from './programs.js';
 
 /** Kernel lockdown (Secure Boot): under it only signed images load, through kexec_file_load. */
@@ -11,7 +11,7 @@ export interface SystemFacts {
   readonly kexecSupported: boolean;
   /** A kernel is loaded now and a kexec would start it. */
   readonly kernelLoaded: boolean;
-  /** The flag file by which a firmware restart was asked for (ours first, then kexec-tools'), if any. */
+  /** The flag file by which a firmware restart was asked for (kexec-tools' coldreboot makes it), if any. */
   readonly coldRequestedBy: string | undefined;
   /** The kexec program, or undefined when it cannot be run. */
   readonly kexecProgram: string | undefined;
@@ -41,7 +41,7 @@ export function readSystemFacts(root: SystemRoot, programs: Programs): SystemFac
   return {
     kexecSupported: existsSync(root.path(KEXEC_LOADED)),
     kernelLoaded: isKernelLoaded(root),
-    coldRequestedBy: [COLD_FLAG, KEXEC_TOOLS_COLD_FLAG].find((flag) => existsSync(root.path(flag))),
+    coldRequestedBy: existsSync(root.path(KEXEC_TOOLS_COLD_FLAG)) ? KEXEC_TOOLS_COLD_FLAG : undefined,
     kexecProgram: isExecutable(programs.kexec) ? programs.kexec : undefined,
     lockdown: parseLockdown(readSmallFile(root.path(LOCKDOWN))),
   };

@@ -2,8 +2,6 @@
 export const KEXEC_LOADED = '/sys/kernel/kexec_loaded';
 export const LOCKDOWN = '/sys/kernel/security/lockdown';
 export const STATE_DIR = '/run/kexec-reboot';
-/** Set by coldreboot; /run is a tmpfs, so the flag cannot outlive the boot that set it. */
-export const COLD_FLAG = `${STATE_DIR}/coldreboot`;
 /**
  * kexec-tools' way to ask for a firmware restart: its coldreboot, and people
  * and scripts that knew it, create this file; its init script removed it at

@@ -3,7 +3,6 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 /** The external programs the tool runs; tests replace them with recording fakes. */
 export interface Programs {
   readonly kexec: string;
-  readonly reboot: string;
   readonly systemctl: string;
   readonly grubEditenv: string;
   readonly bootctl: string;
@@ -17,7 +16,6 @@ export function programsFromEnvironment(env: NodeJS.ProcessEnv = process.env): P
   return {
     // Bookworm systems that were never usr-merged only have /sbin/kexec.
     kexec: env.KEXEC_REBOOT_KEXEC || firstExisting(['/usr/sbin/kexec', '/sbin/kexec']),
-    reboot: env.KEXEC_REBOOT_REBOOT || firstExisting(['/usr/sbin/reboot', '/sbin/reboot']),
     systemctl: env.KEXEC_REBOOT_SYSTEMCTL || '/usr/bin/systemctl',
     grubEditenv: env.KEXEC_REBOOT_GRUB_EDITENV || '/usr/bin/grub-editenv',
     bootctl: env.KEXEC_REBOOT_BOOTCTL || '/usr/bin/bootctl',

@@ -4,7 +4,7 @@ import { STATE_DIR } from './paths.js';
 
 /**
  * Creates /run/kexec-reboot for root alone. Anyone who could plant a symlink
- * or a file there could redirect what we write or forge the coldreboot flag,
+ * or a file there could redirect what we write or forge a load record,
  * so an existing entry must be a real directory of ours, closed to others.
  */
 export function ensureStateDir(root: SystemRoot): string {

@@ -45,7 +45,7 @@ describe('carryOut', () => {
   });
 
   it('unloads for a cold plan when something is loaded, and says so when it cannot', async () => {
-    const plan: Plan = { action: 'cold', reason: 'cold-requested', why: 'coldreboot asked for a firmware restart', warnings: [] };
+    const plan: Plan = { action: 'cold', reason: 'cold-requested', why: '/no-kexec-reboot exists: a firmware restart was asked for (by coldreboot, or by hand)', warnings: [] };
     const ok = recordingRunner({ ok: true, detail: '' });
     expect(await carryOut(plan, ok.runner, true)).toEqual({ path: 'firmware', message: plan.why });
     expect(ok.calls).toEqual(['unload']);

@@ -15,8 +15,8 @@ vi.mock('../../src/pipeline.js', async (importOriginal) => {
     assess: (...args: Parameters<typeof actual.assess>) => (failure.at === 'assess' ? Promise.reject(new Error('boom')) : actual.assess(...args)),
   };
 });
-vi.mock('../../src/act/coldreboot.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../src/act/coldreboot.js')>();
+vi.mock('../../src/act/kexec-tools-cold-flag.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/act/kexec-tools-cold-flag.js')>();
   return {
     ...actual,
     consumeKexecToolsColdFlag: (...args: Parameters<typeof actual.consumeKexecToolsColdFlag>) => {

@@ -5,7 +5,6 @@ import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-roo
 
 /** The CLI as shipped: the bundle `npm run build` makes. */
 const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
-const COLDREBOOT = new URL('../../dist/coldreboot.cjs', import.meta.url).pathname;
 
 beforeAll(() => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
@@ -62,7 +61,7 @@ describe('kexec-reboot status', () => {
     ['the initrd is missing', (f) => f.remove(`/boot/initrd.img-${KERNEL_VERSION}`), 'initrd-unusable', /does not exist/],
     ['kexec is missing', (f) => fs.rmSync(f.programs.kexec), 'kexec-missing', /kexec-tools/],
     ['the kernel has no kexec', (f) => f.remove('/sys/kernel/kexec_loaded'), 'kexec-unsupported', /does not support kexec/],
-    ['coldreboot ran', (f) => f.write('/run/kexec-reboot/coldreboot', ''), 'cold-requested', /coldreboot/],
+    ["kexec-tools' coldreboot ran", (f) => f.write('/no-kexec-reboot', ''), 'cold-requested', /\/no-kexec-reboot exists.*coldreboot/],
     ['a line is not in the supported subset', (f) => f.write('/etc/default/kexec', 'LOAD_KEXEC=true\nAPPEND=$(uname -r)\n'), 'config-invalid', /\/etc\/default\/kexec:2/],
   ];
   it.each(cases)('plans a firmware reboot when %s', (_, setUp, reason, why) => {
@@ -268,13 +267,16 @@ describe('kexec-reboot unload --if-ours', () => {
   });
 });
 
-describe('coldreboot', () => {
-  it('unloads a kernel loaded by hand and reboots with auto-kexec off, passing options on', () => {
+describe("kexec-tools' coldreboot", () => {
+  it('makes the reboot go through firmware, unloading a kernel loaded by hand during shutdown', () => {
     fake = makeFakeRoot();
     fake.write('/sys/kernel/kexec_loaded', '1\n');
-    expect(run(COLDREBOOT, '-f').code).toBe(0);
-    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
-    expect(fake.invocations('reboot')).toEqual([{ argv: ['-f'], skipAutoKexec: '1', coldFlag: true, kernelLoaded: '0' }]);
+    fake.write('/no-kexec-reboot', '');
     expect(statusJson()).toMatchObject({ nextReboot: 'cold', reason: 'cold-requested' });
+    expect(kexecReboot('hook', '--verb', 'reboot').stderr).toMatch(/reboot through firmware: \/no-kexec-reboot exists/);
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
+    expect(fake.exists('/no-kexec-reboot')).toBe(false);
   });
 });
+

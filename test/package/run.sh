@@ -7,7 +7,8 @@
 #
 # The .deb is build/kexec-reboot_<version>_all.deb, made with "npm run deb"
 # when it is missing, older than a file it is made from, or
-# KEXEC_REBOOT_TEST_BUILD=1. Root trees are cached
+# KEXEC_REBOOT_TEST_BUILD=1; KEXEC_REBOOT_TEST_DEB=FILE tests FILE instead
+# (an older release, say, to see a check fail). Root trees are cached
 # as tarballs under .cache/package-test (see rootfs.sh).
 set -uo pipefail
 
@@ -15,14 +16,27 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 # CASE: release init debconf-LOAD_KEXEC what-to-do-with-/etc/default/kexec
+#       flow [locale for dpkg -r]
+# flow: lifecycle (install, reinstall, hook, remove, purge), molly-after or
+# molly-first (beside molly-guard, installed after or before us), upgrade
+# (from the released 0.1.0-1), dpkg-root (dpkg --root, scripts chrootless).
 declare -A cases=(
-  [bookworm-systemd]="bookworm systemd true keep"
-  [bookworm-systemd-noload]="bookworm systemd false keep"
-  [bookworm-sysvinit]="bookworm sysvinit true keep"
-  [trixie-systemd]="trixie systemd true create"
-  [trixie-sysvinit]="trixie sysvinit true keep"
+  [bookworm-systemd]="bookworm systemd true keep lifecycle"
+  [bookworm-systemd-noload]="bookworm systemd false keep lifecycle"
+  [bookworm-sysvinit]="bookworm sysvinit true keep lifecycle de_DE.UTF-8"
+  [trixie-systemd]="trixie systemd true create lifecycle"
+  [trixie-sysvinit]="trixie sysvinit true keep lifecycle"
+  [bookworm-molly-after]="bookworm systemd true keep molly-after"
+  [bookworm-molly-first]="bookworm systemd true keep molly-first"
+  [trixie-molly-after]="trixie systemd true keep molly-after"
+  [trixie-molly-first]="trixie systemd true keep molly-first"
+  [bookworm-upgrade]="bookworm systemd true keep upgrade"
+  [trixie-upgrade]="trixie sysvinit true keep upgrade"
+  [trixie-dpkg-root]="trixie systemd true create dpkg-root"
 )
-order=(bookworm-systemd bookworm-systemd-noload bookworm-sysvinit trixie-systemd trixie-sysvinit)
+order=(bookworm-systemd bookworm-systemd-noload bookworm-sysvinit trixie-systemd trixie-sysvinit
+  bookworm-molly-after bookworm-molly-first trixie-molly-after trixie-molly-first
+  bookworm-upgrade trixie-upgrade trixie-dpkg-root source-package)
 
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok - $*"; }
@@ -42,12 +56,16 @@ fi
 
 version=$(cd "$repo" && dpkg-parsechangelog -S Version)
 deb=$repo/build/kexec-reboot_${version}_all.deb
+# The version users have installed, as released, for the upgrade cases.
+released_deb=$here/fixtures/kexec-reboot_0.1.0-1_all.deb
 # A .deb older than any file it is built from would test yesterday's code.
 newer_source() {
   (cd "$repo" && git ls-files src debian system man etc scripts package.json package-lock.json |
     while IFS= read -r f; do [ "$f" -nt "$deb" ] && { echo "$f"; break; }; done)
 }
-if [ ! -s "$deb" ] || [ "${KEXEC_REBOOT_TEST_BUILD:-0}" = 1 ] || [ -n "$(newer_source)" ]; then
+if [ -n "${KEXEC_REBOOT_TEST_DEB:-}" ]; then
+  deb=$(realpath "$KEXEC_REBOOT_TEST_DEB")
+elif [ ! -s "$deb" ] || [ "${KEXEC_REBOOT_TEST_BUILD:-0}" = 1 ] || [ -n "$(newer_source)" ]; then
   (cd "$repo" && npm run --silent deb) >&2 || { echo "building the .deb failed" >&2; exit 1; }
 fi
 
@@ -82,39 +100,61 @@ absent() { [ ! -e "$root$1" ] && [ ! -L "$root$1" ]; }
 rc_links() { (cd "$root/etc" && ls -d rc?.d/[SK][0-9][0-9]"$1" 2>/dev/null) || :; }
 same() { diff -u "$1" "$2"; }
 
-run_case() {
-  local name=$1 release init load_kexec default_kexec tarball
-  read -r release init load_kexec default_kexec <<<"${cases[$name]}"
-  echo "# $name: Debian $release, $init, kexec-tools LOAD_KEXEC=$load_kexec, /etc/default/kexec: $default_kexec"
-  tarball=$("$here/rootfs.sh" "$release" "$init" "$load_kexec") || { fail "$name: build root tree"; return; }
-  root=$work/$name
-  mkdir -p "$root" && tar -C "$root" -xf "$tarball" || { fail "$name: unpack root tree"; return; }
+# The case's settings and a fresh tree at $root, with the .debs in /tmp.
+prepare_case() {
+  local name=$1 tarball
+  read -r release init load_kexec default_kexec flow remove_locale <<<"${cases[$name]}"
+  echo "# $name: Debian $release, $init, kexec-tools LOAD_KEXEC=$load_kexec, /etc/default/kexec: $default_kexec, $flow"
+  tarball=$("$here/rootfs.sh" "$release" "$init" "$load_kexec") || { fail "$name: build root tree"; return 1; }
+  mkdir -p "$root" && tar -C "$root" -xf "$tarball" || { fail "$name: unpack root tree"; return 1; }
   cp "$deb" "$root/tmp/kexec-reboot.deb"
-
+  cp "$released_deb" "$root/tmp/kexec-reboot-released.deb"
   if [ "$default_kexec" = create ]; then
     rm -f "$root/etc/default/kexec"
   else
     echo '# a line the admin wrote' >>"$root/etc/default/kexec"
   fi
-  local kt_cold=/usr/sbin/coldreboot
+  # Debian 12's kexec-tools ships /sbin/coldreboot, Debian 13's
+  # /usr/sbin/coldreboot: one file on these merged-/usr systems.
+  kt_cold=/usr/sbin/coldreboot
   [ "$release" = bookworm ] && kt_cold=/sbin/coldreboot
-  local had_initscripts=no
+  had_initscripts=no
   [ -e "$root/etc/init.d/kexec-load" ] && had_initscripts=yes
   snapshot >"$work/$name.before"
+}
+
+# kexec-tools' coldreboot, where kexec-tools put it and as it shipped it.
+kexec_tools_coldreboot_checks() {
+  local name=$1
+  check "$name: kexec-tools' coldreboot at $kt_cold" file_has "$kt_cold" NOKEXECFILE
+  check "$name: no coldreboot.kexec-tools" absent /usr/sbin/coldreboot.kexec-tools
+  check "$name: dpkg -V kexec-tools clean" in_root dpkg -V kexec-tools
+}
+
+# COMMAND is found on root's PATH and can be run.
+resolvable() { in_root sh -c "p=\$(command -v $1) && test -x \"\$p\" && echo \"\$p\""; }
+
+# The case's tree after purge must be as it was before install.
+same_as_before() {
+  local name=$1
+  snapshot >"$work/$name.after"
+  check "$name: tree after purge same as before install" same "$work/$name.before" "$work/$name.after"
+}
+
+run_lifecycle() {
+  local name=$1
   rc_links kexec-load >"$work/$name.rc-before"
   [ -e "$root/etc/default/kexec" ] && sha256sum <"$root/etc/default/kexec" >"$work/$name.default-before"
 
   # --- install
   check "$name: dpkg -i" in_root dpkg -i /tmp/kexec-reboot.deb
   check "$name: dpkg -i again (upgrade path)" in_root dpkg -i /tmp/kexec-reboot.deb
-  check "$name: 5 diversions by kexec-reboot" test "$(ours | wc -l)" = 5
-  for p in /etc/init.d/kexec-load /etc/init.d/kexec /sbin/coldreboot /usr/sbin/coldreboot \
-      /usr/share/man/man8/coldreboot.8.gz; do
-    check "$name: $p diverted" bash -c "ours | grep -q '^diversion of $p to '" 
+  check "$name: 2 diversions by kexec-reboot" test "$(ours | wc -l)" = 2
+  for p in /etc/init.d/kexec-load /etc/init.d/kexec; do
+    check "$name: $p diverted" bash -c "ours | grep -q '^diversion of $p to '"
   done
-  check "$name: kexec-tools' coldreboot moved to coldreboot.kexec-tools" \
-    file_has /usr/sbin/coldreboot.kexec-tools NOKEXECFILE
-  check "$name: coldreboot is ours" test "$(readlink -f "$root/usr/sbin/coldreboot")" = "$root/usr/lib/kexec-reboot/coldreboot.cjs"
+  kexec_tools_coldreboot_checks "$name"
+  check "$name: coldreboot is kexec-tools' and runs" bash -c "[ \"\$(resolvable coldreboot)\" = /usr/sbin/coldreboot ] && grep -q NOKEXECFILE '$root/usr/sbin/coldreboot'"
   check "$name: kexec-reboot is ours" test -x "$root/usr/sbin/kexec-reboot"
   check "$name: /usr/sbin/kexec still there" test -x "$root/usr/sbin/kexec"
   check "$name: system-shutdown hook installed" test -x "$root/usr/lib/systemd/system-shutdown/kexec-reboot"
@@ -156,14 +196,13 @@ run_case() {
   [ "$release" = trixie ] && want_load=true
   check "$name: kexec-reboot config --json reads LOAD_KEXEC=$want_load" bash -c \
     "[ \"\$(in_root kexec-reboot config --json | in_root node -e 'process.stdout.write(String(JSON.parse(require(\"fs\").readFileSync(0, \"utf8\")).values.LOAD_KEXEC.value))')\" = $want_load ]"
-  check "$name: coldreboot --help" in_root coldreboot --help
   # Reinstalling kexec-tools takes the upgrade path with our diversions in
   # place: its files must land at the diverted names. (Not where we made
   # /etc/default/kexec: kexec-tools' postinst edits it, so purge would
   # rightly keep it.)
   if [ "$default_kexec" = keep ]; then
     check "$name: reinstall kexec-tools while diverted" bash -c 'in_root sh -c "dpkg -i /root/debs/kexec-tools_*.deb"'
-    check "$name: after that, coldreboot is still ours" test "$(readlink -f "$root/usr/sbin/coldreboot")" = "$root/usr/lib/kexec-reboot/coldreboot.cjs"
+    check "$name: after that, coldreboot is still kexec-tools'" file_has "$kt_cold" NOKEXECFILE
     check "$name: after that, still no /etc/init.d/kexec-load" absent /etc/init.d/kexec-load
     if [ "$had_initscripts" = yes ]; then
       check "$name: after that, kexec-tools' conffiles at the diverted place" \
@@ -171,13 +210,20 @@ run_case() {
     fi
   fi
   hook_checks "$name"
+  prerm_unload_checks "$name"
 
-  # --- remove
-  check "$name: dpkg -r" in_root dpkg -r kexec-reboot
+  # --- remove, on a translated system where one is asked for: dpkg-divert's
+  # list is then in that language.
+  if [ -n "${remove_locale:-}" ]; then
+    cp -a "$root/usr/lib/locale/C.utf8" "$root/usr/lib/locale/${remove_locale%.UTF-8}.utf8"
+    check "$name: dpkg-divert speaks ${remove_locale%%_*} under LC_ALL=$remove_locale" bash -c \
+      "! in_root env LC_ALL=$remove_locale dpkg-divert --list | grep -q '^diversion of '"
+  fi
+  check "$name: dpkg -r${remove_locale:+ under LC_ALL=$remove_locale}" in_root env ${remove_locale:+LC_ALL=$remove_locale} dpkg -r kexec-reboot
+  [ -n "${remove_locale:-}" ] && rm -rf "$root/usr/lib/locale/${remove_locale%.UTF-8}.utf8"
   check "$name: no diversions left" no_diversions
-  check "$name: kexec-tools' coldreboot back at $kt_cold" file_has "$kt_cold" NOKEXECFILE
-  check "$name: no coldreboot.kexec-tools" absent /usr/sbin/coldreboot.kexec-tools
-  check "$name: kexec-tools' coldreboot.8.gz back" test -s "$root/usr/share/man/man8/coldreboot.8.gz"
+  kexec_tools_coldreboot_checks "$name"
+  check "$name: kexec-tools' coldreboot.8.gz in place" test -s "$root/usr/share/man/man8/coldreboot.8.gz"
   if [ "$had_initscripts" = yes ]; then
     check "$name: kexec-tools' init scripts back" file_has /etc/init.d/kexec-load 'Provides:.*kexec-load'
   fi
@@ -185,7 +231,6 @@ run_case() {
   check "$name: /etc/kexec-reboot gone" absent /etc/kexec-reboot
   check "$name: /run/kexec-reboot gone" absent /run/kexec-reboot
   check "$name: /usr/sbin/kexec-reboot gone" absent /usr/sbin/kexec-reboot
-  check "$name: dpkg -V kexec-tools clean" in_root dpkg -V kexec-tools
 
   # --- purge
   check "$name: dpkg -P" in_root dpkg -P kexec-reboot
@@ -197,9 +242,121 @@ run_case() {
     check "$name: /etc/default/kexec still kept" \
       bash -c "sha256sum <'$root/etc/default/kexec' | diff - '$work/$name.default-before'"
   fi
-  snapshot >"$work/$name.after"
-  check "$name: tree after purge same as before install" same "$work/$name.before" "$work/$name.after"
+  same_as_before "$name"
+}
 
+# molly-guard guards coldreboot and reboot: each runs kexec-tools' or the
+# init system's own program after molly-guard's checks.
+molly_guard_checks() {
+  local name=$1 cmd
+  for cmd in coldreboot reboot; do
+    check "$name: $cmd resolvable and executable: $(resolvable $cmd 2>&1)" resolvable $cmd
+    check "$name: $cmd goes through molly-guard" bash -c \
+      "in_root $cmd --molly-guard-do-nothing </dev/null 2>/dev/null | grep -q '^molly-guard: would run: '"
+  done
+  check "$name: behind molly-guard, coldreboot is kexec-tools'" bash -c \
+    "exec=\$(in_root coldreboot --molly-guard-do-nothing </dev/null 2>/dev/null | sed -n 's/^molly-guard: would run: \([^ ]*\).*/\1/p') &&
+     echo \"runs \$exec\" && grep -q NOKEXECFILE '$root'\"\$exec\""
+  check "$name: no diversion by kexec-reboot of coldreboot" bash -c "! ours | grep -q coldreboot"
+  check "$name: kexec-reboot status" in_root kexec-reboot status
+}
+
+install_molly_guard() { in_root sh -c 'dpkg -i /root/debs/molly-guard_*.deb'; }
+
+run_molly() {
+  local name=$1
+  if [ "$flow" = molly-first ]; then
+    check "$name: dpkg -i molly-guard" install_molly_guard
+    check "$name: dpkg -i kexec-reboot" in_root dpkg -i /tmp/kexec-reboot.deb
+  else
+    check "$name: dpkg -i kexec-reboot" in_root dpkg -i /tmp/kexec-reboot.deb
+    check "$name: dpkg -i molly-guard" install_molly_guard
+  fi
+  check "$name: both installed" bash -c \
+    "[ \"\$(in_root dpkg-query -W -f '\${Status}|' kexec-reboot molly-guard)\" = 'install ok installed|install ok installed|' ]"
+  molly_guard_checks "$name"
+  # Purge in the order they came, so both orders of removal are run too.
+  if [ "$flow" = molly-first ]; then
+    check "$name: dpkg -P molly-guard" in_root dpkg -P molly-guard
+    check "$name: dpkg -P kexec-reboot" in_root dpkg -P kexec-reboot
+  else
+    check "$name: dpkg -P kexec-reboot" in_root dpkg -P kexec-reboot
+    check "$name: coldreboot still guarded" bash -c "in_root coldreboot --molly-guard-do-nothing </dev/null 2>/dev/null | grep -q 'would run'"
+    check "$name: dpkg -P molly-guard" in_root dpkg -P molly-guard
+  fi
+  check "$name: no diversion left by anyone but the base system" bash -c \
+    "! in_root dpkg-divert --list | grep -E ' by (kexec-reboot|molly-guard)$'"
+  kexec_tools_coldreboot_checks "$name"
+  check "$name: reboot resolvable and executable: $(resolvable reboot 2>&1)" resolvable reboot
+  same_as_before "$name"
+}
+
+run_upgrade() {
+  local name=$1
+  check "$name: dpkg -i 0.1.0-1" in_root dpkg -i /tmp/kexec-reboot-released.deb
+  check "$name: 0.1.0-1 diverted kexec-tools' coldreboot" bash -c "ours | grep -q '^diversion of /usr/sbin/coldreboot '"
+  check "$name: upgrade to $version" in_root dpkg -i /tmp/kexec-reboot.deb
+  check "$name: only the init scripts' diversions are left" bash -c \
+    "[ \"\$(ours | sed 's/^diversion of \([^ ]*\) .*/\1/' | sort | tr '\n' ' ')\" = '/etc/init.d/kexec /etc/init.d/kexec-load ' ]"
+  kexec_tools_coldreboot_checks "$name"
+  check "$name: coldreboot is kexec-tools'" bash -c "[ \"\$(resolvable coldreboot)\" = /usr/sbin/coldreboot ] && grep -q NOKEXECFILE '$root/usr/sbin/coldreboot'"
+  check "$name: kexec-tools' coldreboot.8.gz back" bash -c "zcat '$root/usr/share/man/man8/coldreboot.8.gz' | grep -q 'bypassing kexec-tools default'"
+  check "$name: molly-guard installs after the upgrade" install_molly_guard
+  molly_guard_checks "$name"
+  check "$name: dpkg -P molly-guard" in_root dpkg -P molly-guard
+  check "$name: dpkg -P kexec-reboot" in_root dpkg -P kexec-reboot
+  check "$name: no diversions left" no_diversions
+  kexec_tools_coldreboot_checks "$name"
+  same_as_before "$name"
+}
+
+# dpkg --root with the maintainer scripts run outside the tree they install
+# into (as mmdebstrap and cross-bootstrapping do): they must act on
+# $DPKG_ROOT only. The tree is set up inside the case's tree, which must stay
+# as it was.
+run_dpkg_root() {
+  local name=$1 target=/target
+  mkdir -p "$root$target" && tar -C "$root$target" -xf "$("$here/rootfs.sh" "$release" "$init" "$load_kexec")"
+  rm -f "$root$target/etc/default/kexec"
+  # What the case's tree holds outside the target.
+  outer_snapshot() { snapshot | grep -v "^\./${target#/}\([/ ]\|$\)" || :; }
+  outer_snapshot >"$work/$name.outer-before"
+  check "$name: dpkg --root --force-script-chrootless -i" in_root dpkg --root="$target" --force-script-chrootless -i /tmp/kexec-reboot.deb
+  check "$name: diversions made in the target" bash -c \
+    "[ \"\$(in_root dpkg-divert --root=$target --list | grep -c ' by kexec-reboot$')\" = 2 ]"
+  check "$name: /etc/default/kexec created in the target" cmp "$root$target/etc/default/kexec" "$repo/etc/default/kexec"
+  check "$name: unit enabled in the target" test -L "$root$target/etc/systemd/system/multi-user.target.wants/kexec-reboot.service"
+  outer_snapshot >"$work/$name.outer-installed"
+  check "$name: the tree outside the target untouched by install" same "$work/$name.outer-before" "$work/$name.outer-installed"
+  check "$name: dpkg --root --force-script-chrootless -P" in_root dpkg --root="$target" --force-script-chrootless -P kexec-reboot
+  check "$name: no diversions left in the target" bash -c "! in_root dpkg-divert --root=$target --list | grep -q ' by kexec-reboot$'"
+  check "$name: /etc/default/kexec made by us removed from the target" absent "$target/etc/default/kexec"
+  outer_snapshot >"$work/$name.outer-purged"
+  check "$name: the tree outside the target untouched by purge" same "$work/$name.outer-before" "$work/$name.outer-purged"
+}
+
+# The source package, as "npm run deb" made it, unpacks and builds the same
+# binary package.
+run_source_package() {
+  local name=source-package dsc=$repo/build/kexec-reboot_${version}.dsc
+  echo "# $name: dpkg-source -x and dpkg-buildpackage -b from $(basename "$dsc")"
+  check "$name: dpkg-source -x" bash -c "cd '$work' && dpkg-source -x '$dsc' src"
+  check "$name: dpkg-buildpackage -b from the unpacked source" bash -c "cd '$work/src' && dpkg-buildpackage -us -uc -b"
+  check "$name: same files as the .deb under test" bash -c \
+    "diff <(dpkg-deb -c '$deb' | awk '{print \$1, \$6, \$7, \$8}') <(dpkg-deb -c '$work/kexec-reboot_${version}_all.deb' | awk '{print \$1, \$6, \$7, \$8}')"
+  rm -rf "$work/src" "$work"/kexec-reboot_"$version"_*
+}
+
+run_case() {
+  local name=$1
+  if [ "$name" = source-package ]; then run_source_package; return; fi
+  prepare_case "$name" || return
+  case $flow in
+    lifecycle) run_lifecycle "$name" ;;
+    molly-after|molly-first) run_molly "$name" ;;
+    upgrade) run_upgrade "$name" ;;
+    dpkg-root) run_dpkg_root "$name" ;;
+  esac
   rm -rf "$root"
 }
 
@@ -225,20 +382,54 @@ EOF
   check "$name: hook: poweroff does not kexec" hook_case 1 warm poweroff ""
   check "$name: hook: cold flag set, no kexec" hook_case 1 cold reboot ""
   check "$name: hook: nothing loaded, no kexec" hook_case 0 warm reboot ""
-  check "$name: kexec-reboot-exec stop runs the hook" bash -c \
-    "echo 1 >'$root/sys/kernel/kexec_loaded'; rm -f '$root/tmp/kexec-calls' '$root/run/kexec-reboot/coldreboot';
-     in_root env KEXEC_REBOOT_KEXEC=/tmp/fake-kexec /etc/init.d/kexec-reboot-exec stop &&
-     [ \"\$(cat '$root/tmp/kexec-calls')\" = -e ]"
+  exec_stop() { # RUNLEVEL-OR-EMPTY EXPECTED-CALLS
+    echo 1 >"$root/sys/kernel/kexec_loaded"
+    rm -f "$root/tmp/kexec-calls" "$root/run/kexec-reboot/coldreboot"
+    in_root env KEXEC_REBOOT_KEXEC=/tmp/fake-kexec ${1:+RUNLEVEL=$1} /etc/init.d/kexec-reboot-exec stop || return 1
+    [ "$(cat "$root/tmp/kexec-calls" 2>/dev/null)" = "$2" ]
+  }
+  check "$name: kexec-reboot-exec stop in runlevel 6 runs the hook" exec_stop 6 -e
+  check "$name: kexec-reboot-exec stop by hand, outside runlevel 6, starts no kernel" exec_stop "" ""
+  check "$name: kexec-reboot-exec stop in runlevel 0 starts no kernel" exec_stop 0 ""
   rm -rf "$root/sys/kernel" "$root/run/kexec-reboot" "$root/tmp/fake-kexec" "$root/tmp/kexec-calls"
 }
 
-export -f ours in_root rc_links absent
+# Removing the package unloads a kernel it loaded ahead of time, and only
+# that: a fake kexec records the calls, a fake kexec_loaded says what is
+# loaded, and the load record says whose it is.
+prerm_unload_checks() {
+  local name=$1
+  cat >"$root/tmp/fake-kexec" <<'EOF'
+#!/bin/sh
+echo "$*" >>/tmp/kexec-calls
+[ "$1" = -u ] && echo 0 >/sys/kernel/kexec_loaded
+exit 0
+EOF
+  chmod 755 "$root/tmp/fake-kexec"
+  mkdir -p "$root/sys/kernel"
+  unload_case() { # RECORD(ours|none) EXPECTED-CALLS
+    echo 1 >"$root/sys/kernel/kexec_loaded"
+    rm -f "$root/tmp/kexec-calls"
+    if [ "$1" = ours ]; then
+      mkdir -p "$root/run/kexec-reboot"
+      echo '{"loadedAt":"2026-12-02T00:00:00.000Z"}' >"$root/run/kexec-reboot/loaded.json"
+    fi
+    in_root env KEXEC_REBOOT_KEXEC=/tmp/fake-kexec sh -c "dpkg -r kexec-reboot >/dev/null && dpkg -i /tmp/kexec-reboot.deb >/dev/null" || return 1
+    echo "kexec calls: $(cat "$root/tmp/kexec-calls" 2>/dev/null)"
+    [ "$(cat "$root/tmp/kexec-calls" 2>/dev/null)" = "$2" ]
+  }
+  check "$name: dpkg -r unloads the kernel kexec-reboot loaded" unload_case ours -u
+  check "$name: dpkg -r leaves a kernel loaded by hand" unload_case none ""
+  rm -rf "$root/sys/kernel" "$root/run/kexec-reboot" "$root/tmp/fake-kexec" "$root/tmp/kexec-calls"
+}
+
+export -f ours in_root rc_links absent resolvable
 export root work
 
 selected=("$@")
 [ ${#selected[@]} -gt 0 ] || selected=("${order[@]}")
 for name in "${selected[@]}"; do
-  if [ -z "${cases[$name]:-}" ]; then fail "unknown case $name"; continue; fi
+  if [ -z "${cases[$name]:-}" ] && [ "$name" != source-package ]; then fail "unknown case $name"; continue; fi
   root=$work/$name
   export root
   run_case "$name"

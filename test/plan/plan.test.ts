@@ -42,7 +42,6 @@ describe('planReboot', () => {
   });
 
   const coldCases: [string, Parameters<typeof input>[0], string, RegExp][] = [
-    ['coldreboot was asked for', { system: { coldRequestedBy: '/run/kexec-reboot/coldreboot', kernelLoaded: true } }, 'cold-requested', /^coldreboot asked/],
     ["kexec-tools' /no-kexec-reboot exists", { system: { coldRequestedBy: '/no-kexec-reboot', kernelLoaded: true } }, 'cold-requested', /\/no-kexec-reboot exists/],
     ['the configuration has an error', { reading: { errors: [{ file: '/etc/default/kexec', line: 3, message: 'unterminated quote' }] } }, 'config-invalid', /\/etc\/default\/kexec:3: unterminated quote/],
     ['LOAD_KEXEC is false', { reading: { config: { ...config, loadKexec: { value: false, origin: '/etc/default/kexec:1' } } } }, 'disabled', /LOAD_KEXEC is false \(\/etc\/default\/kexec:1\)/],

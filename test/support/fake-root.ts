@@ -10,9 +10,6 @@ export type FakeKexecMode = 'ok' | 'fail' | 'eperm' | 'hang' | 'lie';
 /** One run of a fake program: its argv, and what it saw of the system at the time. */
 export interface Invocation {
   readonly argv: string[];
-  readonly skipAutoKexec: string;
-  readonly coldFlag: boolean;
-  readonly kernelLoaded: string;
 }
 
 export interface FakeRoot {
@@ -27,7 +24,7 @@ export interface FakeRoot {
   read(systemPath: string): string;
   exists(systemPath: string): boolean;
   setKexecMode(mode: FakeKexecMode): void;
-  invocations(program: 'kexec' | 'reboot' | 'grub-editenv' | 'bootctl'): Invocation[];
+  invocations(program: 'kexec' | 'grub-editenv' | 'bootctl'): Invocation[];
 }
 
 export const KERNEL_VERSION = '6.1.0-9-amd64';
@@ -73,7 +70,7 @@ case "$1" in
     esac ;;
 esac`;
   const script = `#!/bin/sh
-{ [ $# -eq 0 ] || printf '%s\\0' "$@"; printf '\\036'; printf '%s\\036' "\${SYSTEMCTL_SKIP_AUTO_KEXEC-unset}" "$(test -e '${dir}/run/kexec-reboot/coldreboot' && echo yes || echo no)" "$(cat '${loaded}' 2>/dev/null)"; printf '\\035'; } >> '${log}'
+{ [ $# -eq 0 ] || printf '%s\\0' "$@"; printf '\\035'; } >> '${log}'
 ${name === 'kexec' ? kexecBehaviour : ''}
 ${name === 'systemctl' ? `cat '${path.join(dir, 'fake/list-jobs')}' 2>/dev/null` : ''}
 exit 0
@@ -86,7 +83,7 @@ exit 0
 /**
  * A system tree the CLI can be pointed at with --root: a Debian-like /boot
  * with a kernel and initrd behind /vmlinuz and /initrd.img, a /proc/cmdline,
- * a kexec-capable /sys, and fake kexec, reboot and systemctl programs.
+ * a kexec-capable /sys, and fake kexec, systemctl and boot loader programs.
  */
 export function makeFakeRoot(): FakeRoot {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kexec-reboot-root-'));
@@ -95,7 +92,7 @@ export function makeFakeRoot(): FakeRoot {
   const fakeRoot: FakeRoot = {
     dir,
     root: systemRoot(dir),
-    programs: { kexec: '', reboot: '', systemctl: '', grubEditenv: '', bootctl: '' },
+    programs: { kexec: '', systemctl: '', grubEditenv: '', bootctl: '' },
     env: {},
     write(systemPath, content) {
       fs.mkdirSync(path.dirname(hostPath(systemPath)), { recursive: true });
@@ -117,16 +114,12 @@ export function makeFakeRoot(): FakeRoot {
         .readFileSync(log, 'utf8')
         .split('\x1d')
         .filter(Boolean)
-        .map((record) => {
-          const [args = '', skipAutoKexec = '', coldFlag = '', kernelLoaded = ''] = record.split('\x1e');
-          return { argv: args.split('\0').slice(0, -1), skipAutoKexec, coldFlag: coldFlag === 'yes', kernelLoaded };
-        });
+        .map((record) => ({ argv: record.split('\0').slice(0, -1) }));
     },
   };
   fs.mkdirSync(path.join(dir, 'fake'));
   const programs: Programs = {
     kexec: fakeProgram(dir, 'kexec'),
-    reboot: fakeProgram(dir, 'reboot'),
     systemctl: fakeProgram(dir, 'systemctl'),
     grubEditenv: fakeProgram(dir, 'grub-editenv'),
     bootctl: fakeProgram(dir, 'bootctl'),
@@ -135,7 +128,6 @@ export function makeFakeRoot(): FakeRoot {
     programs,
     env: {
       KEXEC_REBOOT_KEXEC: programs.kexec,
-      KEXEC_REBOOT_REBOOT: programs.reboot,
       KEXEC_REBOOT_SYSTEMCTL: programs.systemctl,
       KEXEC_REBOOT_GRUB_EDITENV: programs.grubEditenv,
       KEXEC_REBOOT_BOOTCTL: programs.bootctl,
