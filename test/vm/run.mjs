@@ -2,7 +2,7 @@
 // kexec-reboot end-to-end suite: real boots of Debian 12 and 13 under QEMU
 // (TCG). See test/vm/README.md.
 //
-//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi] [--full] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,kdump] [--full] [--jobs 2] [--verbose] [--selftest]
 //   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
 //
 // The package: $KEXEC_REBOOT_DEB, else `npm run deb`.
@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CACHE, REPO, debianMirror, elapsed, ensureHostTools, findDeb, loud, progress, run } from './lib/host.mjs';
 import { baseTarball, extractKernel } from './lib/image.mjs';
-import { CHAINS } from './lib/scenarios.mjs';
+import { CHAINS, STEPS } from './lib/scenarios.mjs';
 import { contextFor, eventsFromSerialLog, judgeChain, runChain, table } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
@@ -26,9 +26,10 @@ const selftest = argv.includes('--selftest');
 // Chain sets: base (every release x init), preload (PRELOAD=true, Debian 13;
 // --full adds Debian 12), grub (Debian 13, grub-mkconfig'd grub.cfg,
 // grub-reboot, lockdown), uefi (Debian 13 under OVMF + GRUB; --full runs more
-// steps there). See test/vm/README.md for what CI runs.
+// steps there), kdump (Debian 13 with kdump-tools and crashkernel=). See
+// test/vm/README.md for what CI runs.
 const full = argv.includes('--full');
-const only = opt('only', 'base,preload,grub,uefi').split(',');
+const only = opt('only', 'base,preload,grub,uefi,kdump').split(',');
 
 async function pool(tasks, n) {
   const results = new Array(tasks.length);
@@ -85,9 +86,9 @@ const deb = selftest ? null : await findDeb();
 if (deb) progress(`package under test: ${deb}`);
 else progress('SELF-TEST of the harness only: no package installed, no scenario is run');
 
-// The VM runs: the base chain per (release, init), then the PRELOAD, GRUB
-// and UEFI chains (Debian 13 systemd; --full adds Debian 12 PRELOAD and the
-// longer UEFI chain).
+// The VM runs: the base chain per (release, init), then the PRELOAD, GRUB,
+// UEFI and kdump chains (Debian 13 systemd; --full adds Debian 12 PRELOAD and
+// the longer UEFI chain).
 const runs = selftest
   ? [{ release: 13, init: 'systemd', chain: 'selftest' }]
   : [
@@ -97,6 +98,7 @@ const runs = selftest
             ...(only.includes('preload') ? releases.filter((r) => r === 13 || full).map((release) => ({ release, init: 'systemd', chain: 'preload', label: 'preload' })) : []),
             ...(only.includes('grub') && releases.includes(13) ? [{ release: 13, init: 'systemd', chain: 'grub', label: 'grub', variant: 'grub', grub: true }] : []),
             ...(only.includes('uefi') && releases.includes(13) ? [{ release: 13, init: 'systemd', chain: full ? 'uefi-full' : 'uefi', label: 'uefi', variant: 'grub', uefi: true }] : []),
+            ...(only.includes('kdump') && releases.includes(13) ? [{ release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' }] : []),
           ]
         : []),
     ];
@@ -115,12 +117,12 @@ if (deb && runs.some((r) => r.chain === 'preload')) {
 }
 
 // Root filesystems: one per (release, init, variant), cached; scenario 6 and
-// the GRUB chains boot the other release's kernel, so the systemd chains
-// need both systemd trees.
+// the GRUB chains boot the other release's kernel, so chains with such a
+// step need both systemd trees.
 const treeKey = (r) => `${r.release}/${r.init}${r.variant ? `/${r.variant}` : ''}`;
 const needed = new Map();
 for (const r of runs) needed.set(treeKey(r), { release: r.release, init: r.init, variant: r.variant });
-if (!selftest && runs.some((r) => r.init === 'systemd')) for (const rel of [12, 13]) needed.set(`${rel}/systemd`, { release: rel, init: 'systemd' });
+if (runs.some((r) => CHAINS[r.chain].some((id) => STEPS[id].needsAlt))) for (const rel of [12, 13]) needed.set(`${rel}/systemd`, { release: rel, init: 'systemd' });
 const tBuild = Date.now();
 const tars = new Map();
 try {

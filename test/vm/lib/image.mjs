@@ -15,8 +15,11 @@ const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'p
 // Variants of a tree: 'grub' adds Debian's GRUB (grub-mkconfig, grub-reboot,
 // grub-editenv; the BIOS and x86_64-efi module sets) for the GRUB and UEFI
 // scenarios.
+// 'kdump' adds Debian's kdump-tools (kdump-tools.service loads a crash
+// kernel with `kexec -p` at boot; makedumpfile comes with it).
 export const VARIANTS = {
   grub: ['grub2-common', 'grub-pc-bin', 'grub-efi-amd64-bin'],
+  kdump: ['kdump-tools'],
 };
 export function packageList(init, variant) {
   const base = init === 'sysvinit'
@@ -97,11 +100,12 @@ export async function extractKernel(tar, dir) {
  *   /etc/krvm/env tells the steps where it is (KRVM_ALT_KERNEL, ...).
  * grub: { uuid } runs Debian's grub-mkconfig in the tree (device probing
  *   faked: / is the filesystem with that UUID) and mkfs gives / that UUID.
- * prepare: shell run in the tree under chroot after the install (bench).
+ * prepare: shell run in the tree under chroot after the install (bench, kdump).
+ * files: { NAME: PATH } copies test/vm/guest/NAME to PATH in the tree (mode 755) before that.
  * layout: 'whole' (ext4 on the whole disk, direct kernel boot) or 'uefi'
  *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs).
  */
-export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, layout = 'whole', prepare = null }) {
+export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, layout = 'whole', prepare = null, files = {} }) {
   const tree = path.join(dir, `${name}.tree`);
   const disk = path.join(dir, `${name}.img`);
   fs.rmSync(tree, { recursive: true, force: true });
@@ -119,6 +123,7 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
   w('etc/fstab', '/dev/vda / ext4 rw,errors=remount-ro 0 0\n');
   w('usr/local/sbin/krvm-boot', fs.readFileSync(path.join(guest, 'krvm-boot')), 0o755);
   steps.forEach((s, i) => w(`etc/krvm/steps/${i + 1}.sh`, s.endsWith('\n') ? s : `${s}\n`));
+  for (const [file, to] of Object.entries(files)) w(to, fs.readFileSync(path.join(guest, file)), 0o755);
   if (alt) {
     const base = grub ? alt.uname : 'krvm-alt';
     fs.copyFileSync(alt.kernel, path.join(tree, `boot/vmlinuz-${base}`));

@@ -25,6 +25,71 @@ const preloaded = (tr) => (tr.pre.some((l) => /^KRVM preload: result=success kex
 
 export const norm = (s) => s.trim().split(/\s+/).join(' ');
 
+// kdump-tools (kdump chain). The agent prints `KRVM kdump: when=boot|before-reboot
+// crash_loaded=N ... status=...` (status: kdump-config's "current state"); the
+// kexec audit wrapper (guest/krvm-kexec-audit) one `kexec-call`/`kexec-done`
+// pair per kexec run, with its caller and /sys/kernel/kexec{,_crash}_loaded.
+const kdumpLine = (lines, when) => lines.find((l) => l.startsWith(`KRVM kdump: when=${when} `));
+const kdumpArmed = (line) => /\scrash_loaded=1\s/.test(line ?? '') && /\sstatus=ready to kdump\s*$/.test(line ?? '');
+const byKdumpTools = (c) => /kdump-config/.test(c.by);
+const panicSlot = (c) => /(^|\s)(-p|--load-panic)(\s|$)/.test(c.argv);
+/** The audited kexec calls in lines: { by, argv, before, after }, after '' for a call that never returned (kexec -e). */
+function kexecCalls(lines) {
+  const calls = [];
+  for (const line of lines) {
+    // A kernel message can land at the end of the line on the shared console.
+    const l = line.replace(/\[\s*\d+\.\d+\] .*$/, '');
+    let m;
+    if ((m = l.match(/^KRVM kexec-call: pid=(\d+) by=(.*) argv=(.*) before: (.*)$/))) calls.push({ pid: m[1], by: m[2].trim(), argv: m[3], before: m[4], after: '' });
+    else if ((m = l.match(/^KRVM kexec-done: pid=(\d+) rc=(\d+) after: (.*)$/))) {
+      const c = calls.findLast((x) => x.pid === m[1] && !x.after);
+      if (c) Object.assign(c, { rc: Number(m[2]), after: m[3] });
+    }
+  }
+  return calls;
+}
+/** A transition's lines: the old system's way down, and the new boot's up to its agent marker. */
+const downAndUp = (tr) => {
+  const i = tr.lines.findIndex((l) => /Linux version \d/.test(l));
+  return i < 0 ? [tr.lines, []] : [tr.lines.slice(0, i), tr.lines.slice(i + 1)];
+};
+const show = (c) => `\`kexec ${c.argv.slice(0, 60)}\` by ${c.by.slice(0, 60)} (${c.before}${c.after ? ` -> ${c.after}` : ''})`;
+/**
+ * kdump was armed just before the action, and on the way down nothing but
+ * kdump-tools touched the crash kernel: no `kexec -p` (load or unload) from
+ * anyone else, the crash kernel loaded across every call until kdump-tools'
+ * own stop unloads it (kdump-tools.service's ExecStop), and no kexec-reboot
+ * journal line about the panic slot. loads: kexec-reboot's `kexec -l` must be
+ * among the calls, made with the crash kernel loaded and leaving it loaded.
+ */
+const kdumpKept = ({ loads }) => (tr) => {
+  const before = kdumpLine(tr.pre, 'before-reboot');
+  if (!kdumpArmed(before)) return `kdump not armed just before the action: ${before ?? 'no kdump line'}`;
+  const down = kexecCalls(downAndUp(tr)[0]);
+  const foreign = down.find((c) => panicSlot(c) && !byKdumpTools(c));
+  if (foreign) return `crash kernel touched by someone other than kdump-tools: ${show(foreign)}`;
+  const stop = down.findIndex((c) => byKdumpTools(c) && panicSlot(c));
+  const lost = (stop < 0 ? down : down.slice(0, stop)).find((c) => !/crash_loaded=1$/.test(c.before) || (c.after && !/crash_loaded=1$/.test(c.after)));
+  if (lost) return `crash kernel not loaded around ${show(lost)}`;
+  if (loads) {
+    const load = down.find((c) => /kexec-reboot/.test(c.by) && /(^|\s)(-l|--load|-s)(\s|$)/.test(c.argv));
+    if (!load) return 'no `kexec -l` by kexec-reboot seen on the way down';
+    if (!/loaded=1 crash_loaded=1$/.test(load.after)) return `after kexec-reboot's load: ${show(load)}`;
+  }
+  const ours = (tr.next?.prevlog ?? []).find((l) => /kexec-reboot\[\d+\]:.*(\s-p\b|--load-panic|crash)/i.test(l));
+  return ours ? `kexec-reboot logged about the crash kernel: ${ours}` : null;
+};
+/** After the transition: kdump-tools loaded the crash kernel again (its `kexec -p`), kdump-config says ready, crashkernel= still on the command line. */
+const kdumpRearmed = (tr) => {
+  if (!tr.next) return null;
+  if (!/(^|\s)crashkernel=\S/.test(tr.next.cmdline)) return `no crashkernel= on the new command line "${tr.next.cmdline}"`;
+  const load = kexecCalls(downAndUp(tr)[1]).find((c) => byKdumpTools(c) && panicSlot(c));
+  if (!load) return 'kdump-tools ran no `kexec -p` in the new boot';
+  if (load.rc !== 0 || !/crash_loaded=1$/.test(load.after)) return `kdump-tools' load in the new boot: ${show(load)} rc=${load.rc}`;
+  const after = kdumpLine(tr.next.lines, 'boot');
+  return kdumpArmed(after) ? null : `kdump not armed in the new boot: ${after ?? 'no kdump line'}`;
+};
+
 export const STEPS = {
   '1': {
     title: '`reboot` -> kexec, same command line minus BOOT_IMAGE',
@@ -249,6 +314,20 @@ export const STEPS = {
     reason: /refused the image.*(lockdown|Secure Boot)|(lockdown|Secure Boot).*refused/i,
     check: (tr) => (tr.pre.some((l) => /^KRVM lockdown: .*\[integrity\]/.test(l)) ? null : 'this step did not run under lockdown=integrity'),
   },
+  // kdump-tools (issue: coexistence): crashkernel= on the command line,
+  // kdump-tools.service loads the crash kernel with `kexec -p` at boot.
+  k1: {
+    title: 'kdump armed: `reboot` -> kexec, crash kernel left to kdump-tools, kdump armed again after',
+    script: 'say_kdump before-reboot\nact reboot reboot',
+    expect: 'kexec',
+    check: (tr, ctx) => kdumpKept({ loads: true })(tr) ?? kdumpRearmed(tr) ?? sameCmdline(tr, ctx),
+  },
+  k2: {
+    title: 'kdump armed: `coldreboot` -> firmware, kdump armed again after',
+    script: 'say_kdump before-reboot\nact coldreboot coldreboot',
+    expect: 'firmware',
+    check: (tr) => kdumpKept({ loads: false })(tr) ?? kdumpRearmed(tr),
+  },
   // Harness self-test only (`run.mjs --selftest`, no package installed): proves
   // the host tells a kexec from a firmware run. Never counted as scenarios.
   h1: {
@@ -274,7 +353,41 @@ export const CHAINS = {
   // Debian 13 booting like a server: OVMF + GRUB from the disk (issue 5).
   uefi: ['1', '3a', '6', '4'],
   'uefi-full': ['1', '2a', '3a', '6', '8', '5', 'g1', '4'],
+  // Debian 13 + kdump-tools, crashkernel= on the command line.
+  kdump: ['k1', 'k2', '4'],
   sysvinit: ['1', '3a', '3b', '3c', '5', '4'],
   demo: ['1', '3a', '4'],
   selftest: ['h1', 'h2', '4'],
+};
+
+// What a chain's VM needs beyond the defaults (1 GiB of RAM, appendFor()'s
+// command line, the tree with the package and the agent): more RAM, words
+// added to the command line, guest files (test/vm/guest/NAME -> path in the
+// tree) and shell run in the tree under chroot after the package is in.
+export const MACHINES = {
+  kdump: {
+    // crashkernel=256M out of 1.5 GiB leaves the system 1.25 GiB.
+    memoryMiB: 1536,
+    append: 'crashkernel=256M',
+    files: { 'krvm-kexec-audit': 'usr/local/sbin/krvm-kexec-audit' },
+    prepare: [
+      // kdump-tools as an admin enables it (Debian's default is already 1).
+      "sed -i 's/^#* *USE_KDUMP=.*/USE_KDUMP=1/' /etc/default/kdump-tools",
+      'grep -qx USE_KDUMP=1 /etc/default/kdump-tools',
+      // kdump-tools' own kernel hook builds /var/lib/kdump/initrd.img-VERSION
+      // (mkinitramfs), which it skips under chroot and would otherwise run at
+      // the first boot (90 s under TCG): run it here, told it is no chroot.
+      // kdump-config load deletes that initrd unless latest_sysctls-VERSION
+      // matches /etc/kdump/sysctl.conf, so record the copy its first load would.
+      'ver=$(linux-version list | tail -n 1)',
+      'mkdir -p /var/lib/kdump && cp /etc/kdump/sysctl.conf "/var/lib/kdump/latest_sysctls-$ver"',
+      'mkdir -p /tmp/krvm-bin && printf "#!/bin/sh\\nexit 1\\n" > /tmp/krvm-bin/ischroot && chmod 755 /tmp/krvm-bin/ischroot',
+      'PATH=/tmp/krvm-bin:$PATH /etc/kernel/postinst.d/kdump-tools "$ver"',
+      'rm -rf /tmp/krvm-bin',
+      'test -s "/var/lib/kdump/initrd.img-$ver"',
+      // Every kexec call audited on the console (the real one diverted).
+      'dpkg-divert --local --rename --divert /usr/sbin/kexec.krvm-real --add /usr/sbin/kexec',
+      'cp /usr/local/sbin/krvm-kexec-audit /usr/sbin/kexec',
+    ].join('\n'),
+  },
 };

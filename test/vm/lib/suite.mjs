@@ -4,13 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { progress } from './host.mjs';
 import { makeDisk } from './image.mjs';
-import { CHAINS, STEPS, norm } from './scenarios.mjs';
+import { CHAINS, MACHINES, STEPS, norm } from './scenarios.mjs';
 import { OVMF_CODE, ovmfVars } from './uefi.mjs';
 import { runVM } from './vm.mjs';
 
-export function appendFor(uname) {
+export function appendFor(uname, extra = '') {
   // BOOT_IMAGE= as GRUB passes it, so the suite sees it stripped on kexec.
-  return `BOOT_IMAGE=/boot/vmlinuz-${uname} root=/dev/vda ro console=ttyS0 panic=10`;
+  return `BOOT_IMAGE=/boot/vmlinuz-${uname} root=/dev/vda ro console=ttyS0 panic=10${extra ? ` ${extra}` : ''}`;
 }
 
 /**
@@ -142,9 +142,9 @@ export function judgeChain({ release, init, chain, events, ctx }) {
   return { rows, boots, transitions };
 }
 
-export function contextFor(kernel, alt, { uefi = false } = {}) {
+export function contextFor(kernel, alt, { uefi = false, extra = '' } = {}) {
   if (uefi) return { altUname: alt?.uname };
-  const append = appendFor(kernel.uname);
+  const append = appendFor(kernel.uname, extra);
   return { kexecCmdline: norm(append.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')), altUname: alt?.uname };
 }
 
@@ -161,16 +161,19 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
   const stepIds = CHAINS[chain];
   const steps = stepIds.map((id) => `# ${id}: ${STEPS[id].title}\n${STEPS[id].script}`);
   const needsAlt = stepIds.some((id) => STEPS[id].needsAlt);
+  const machine = MACHINES[chain] ?? {};
   progress(`${tag}: making the disk (package + agent, ${stepIds.length} steps)`);
   const t0 = Date.now();
   const disk = await makeDisk({
     tar, init, deb, steps, alt: needsAlt ? alt : null, dir, name,
     grub: grub || uefi ? { uuid: GRUB_ROOT_UUID } : null,
     layout: uefi ? 'uefi' : 'whole',
+    prepare: machine.prepare ?? null,
+    files: machine.files ?? {},
   });
   progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG${uefi ? ' (OVMF + GRUB from the disk)' : ''}`);
-  const append = appendFor(kernel.uname);
-  const ctx = contextFor(kernel, alt, { uefi });
+  const append = appendFor(kernel.uname, machine.append);
+  const ctx = contextFor(kernel, alt, { uefi, extra: machine.append });
   fs.writeFileSync(path.join(dir, `${name}.run.json`), JSON.stringify({ release, init: label ? `${init}+${label}` : init, chain, ctx }, null, 2));
   let lastAction = null;
   const vmStart = Date.now();
@@ -181,6 +184,7 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
     initrd: kernel.initrd,
     append,
     uefi: uefi ? { code: OVMF_CODE, vars: ovmfVars(dir, name) } : null,
+    memoryMiB: machine.memoryMiB,
     dir,
     onLine: ({ t, text }) => {
       const at = `${tag} +${(t / 1000).toFixed(1)}s`;

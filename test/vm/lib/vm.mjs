@@ -24,8 +24,9 @@ export const OVMF_BOOT = /BdsDxe: loading Boot[0-9A-F]{4}/;
  *   { t, type: 'exit', code } QEMU exited.
  * Direct kernel boot (SeaBIOS) with kernel/initrd/append, or, with
  * uefi = { code, vars }, OVMF as pflash booting GRUB from the disk.
+ * memoryMiB: guest RAM (the kdump chain reserves crashkernel= out of it).
  */
-export function runVM({ name, disk, kernel, initrd, append, uefi = null, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
+export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryMiB = 1024, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
   return new Promise((resolve) => {
     const debugLog = path.join(dir, `${name}.debugcon.log`);
     const monSock = path.join(dir, `${name}.monitor.sock`);
@@ -37,7 +38,7 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, dir, on
       '-accel', 'tcg',
       '-machine', uefi ? 'q35' : 'pc',
       '-cpu', 'max',
-      '-m', '1024',
+      '-m', String(memoryMiB),
       '-smp', '1',
       '-nodefaults', '-no-user-config',
       '-display', 'none',
