@@ -15,11 +15,13 @@ const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'p
 // Variants of a tree: 'grub' adds Debian's GRUB (grub-mkconfig, grub-reboot,
 // grub-editenv; the BIOS and x86_64-efi module sets) for the GRUB and UEFI
 // scenarios.
-// 'kdump' adds Debian's kdump-tools (kdump-tools.service loads a crash
-// kernel with `kexec -p` at boot; makedumpfile comes with it).
+// 'kdump' is a server's usual company: Debian's kdump-tools
+// (kdump-tools.service loads a crash kernel with `kexec -p` at boot;
+// makedumpfile comes with it) and molly-guard (which diverts reboot and
+// coldreboot to put its checks in front of them).
 export const VARIANTS = {
   grub: ['grub2-common', 'grub-pc-bin', 'grub-efi-amd64-bin'],
-  kdump: ['kdump-tools'],
+  kdump: ['kdump-tools', 'molly-guard'],
 };
 export function packageList(init, variant) {
   const base = init === 'sysvinit'

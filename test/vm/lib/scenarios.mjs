@@ -80,6 +80,10 @@ const kdumpKept = ({ loads }) => (tr) => {
   return ours ? `kexec-reboot logged about the crash kernel: ${ours}` : null;
 };
 /** After the transition: kdump-tools loaded the crash kernel again (its `kexec -p`), kdump-config says ready, crashkernel= still on the command line. */
+/** molly-guard's checks ran for COMMAND on the way down (its run.d check says so on the console). */
+const throughMollyGuard = (command) => (tr) =>
+  downAndUp(tr)[0].includes(`KRVM molly-guard: checks ran for ${command}`) ? null : `${command} did not go through molly-guard's checks`;
+
 const kdumpRearmed = (tr) => {
   if (!tr.next) return null;
   if (!/(^|\s)crashkernel=\S/.test(tr.next.cmdline)) return `no crashkernel= on the new command line "${tr.next.cmdline}"`;
@@ -314,16 +318,27 @@ export const STEPS = {
   // kdump-tools (issue: coexistence): crashkernel= on the command line,
   // kdump-tools.service loads the crash kernel with `kexec -p` at boot.
   k1: {
-    title: 'kdump armed: `reboot` -> kexec, crash kernel left to kdump-tools, kdump armed again after',
+    title: 'kdump armed, molly-guard: `reboot` -> through molly-guard, kexec, crash kernel left to kdump-tools, kdump armed again after',
     script: 'say_kdump before-reboot\nact reboot reboot',
     expect: 'kexec',
-    check: (tr, ctx) => kdumpKept({ loads: true })(tr) ?? kdumpRearmed(tr) ?? sameCmdline(tr, ctx),
+    check: (tr, ctx) => throughMollyGuard('reboot')(tr) ?? kdumpKept({ loads: true })(tr) ?? kdumpRearmed(tr) ?? sameCmdline(tr, ctx),
   },
   k2: {
-    title: 'kdump armed: `coldreboot` -> firmware, kdump armed again after',
+    title: 'kdump armed, molly-guard: `coldreboot` -> through molly-guard, firmware, kdump armed again after',
     script: 'say_kdump before-reboot\nact coldreboot coldreboot',
     expect: 'firmware',
-    check: (tr) => kdumpKept({ loads: false })(tr) ?? kdumpRearmed(tr),
+    check: (tr) => throughMollyGuard('coldreboot')(tr) ?? kdumpKept({ loads: false })(tr) ?? kdumpRearmed(tr),
+  },
+  m1: {
+    title: 'molly-guard: `kexec -l` by hand, then `coldreboot` -> through molly-guard, firmware',
+    script: [
+      'kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline',
+      'say "loaded by hand: rc=$? kexec_loaded=$(cat /sys/kernel/kexec_loaded)"',
+      'act coldreboot coldreboot',
+    ].join('\n'),
+    expect: 'firmware',
+    reason: /no-kexec-reboot exists/,
+    check: (tr) => throughMollyGuard('coldreboot')(tr) ?? noKexecRebootRemoved(tr),
   },
   // Harness self-test only (`run.mjs --selftest`, no package installed): proves
   // the host tells a kexec from a firmware run. Never counted as scenarios.
@@ -350,8 +365,8 @@ export const CHAINS = {
   // Debian 13 booting like a server: OVMF + GRUB from the disk (issue 5).
   uefi: ['1', '3a', '6', '4'],
   'uefi-full': ['1', '2a', '3a', '6', '8', '5', 'g1', '4'],
-  // Debian 13 + kdump-tools, crashkernel= on the command line.
-  kdump: ['k1', 'k2', '4'],
+  // Debian 13 + kdump-tools and molly-guard, crashkernel= on the command line.
+  kdump: ['k1', 'k2', 'm1', '4'],
   sysvinit: ['1', '3a', '3b', '3c', '5', '4'],
   demo: ['1', '3a', '4'],
   selftest: ['h1', 'h2', '4'],
@@ -366,7 +381,7 @@ export const MACHINES = {
     // crashkernel=256M out of 1.5 GiB leaves the system 1.25 GiB.
     memoryMiB: 1536,
     append: 'crashkernel=256M',
-    files: { 'krvm-kexec-audit': 'usr/local/sbin/krvm-kexec-audit' },
+    files: { 'krvm-kexec-audit': 'usr/local/sbin/krvm-kexec-audit', 'krvm-molly-guard-check': 'etc/molly-guard/run.d/05-krvm' },
     prepare: [
       // kdump-tools as an admin enables it (Debian's default is already 1).
       "sed -i 's/^#* *USE_KDUMP=.*/USE_KDUMP=1/' /etc/default/kdump-tools",
