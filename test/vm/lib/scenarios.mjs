@@ -94,6 +94,17 @@ const kdumpRearmed = (tr) => {
   return kdumpArmed(after) ? null : `kdump not armed in the new boot: ${after ?? 'no kdump line'}`;
 };
 
+/** A kernel loaded by hand must not survive a coldreboot: the hook unloads it. */
+const handLoadThenColdreboot = {
+  script: [
+    'kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline',
+    'say "loaded by hand: rc=$? kexec_loaded=$(cat /sys/kernel/kexec_loaded)"',
+    'act coldreboot coldreboot',
+  ].join('\n'),
+  expect: 'firmware',
+  reason: /no-kexec-reboot exists/,
+};
+
 export const STEPS = {
   '1': {
     title: '`reboot` -> kexec, same command line minus BOOT_IMAGE',
@@ -128,13 +139,7 @@ export const STEPS = {
   },
   '3b': {
     title: '`kexec -l` by hand, then `coldreboot` -> firmware',
-    script: [
-      'kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline',
-      'say "loaded by hand: rc=$? kexec_loaded=$(cat /sys/kernel/kexec_loaded)"',
-      'act coldreboot coldreboot',
-    ].join('\n'),
-    expect: 'firmware',
-    reason: /no-kexec-reboot exists/,
+    ...handLoadThenColdreboot,
   },
   '3c': {
     title: "kexec-tools' way: `touch /no-kexec-reboot`, `reboot` -> firmware, the file removed",
@@ -331,13 +336,7 @@ export const STEPS = {
   },
   m1: {
     title: 'molly-guard: `kexec -l` by hand, then `coldreboot` -> through molly-guard, firmware',
-    script: [
-      'kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline',
-      'say "loaded by hand: rc=$? kexec_loaded=$(cat /sys/kernel/kexec_loaded)"',
-      'act coldreboot coldreboot',
-    ].join('\n'),
-    expect: 'firmware',
-    reason: /no-kexec-reboot exists/,
+    ...handLoadThenColdreboot,
     check: (tr) => throughMollyGuard('coldreboot')(tr) ?? noKexecRebootRemoved(tr),
   },
   // Harness self-test only (`run.mjs --selftest`, no package installed): proves
