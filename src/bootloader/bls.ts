@@ -16,10 +16,15 @@
  *
  * Paths in an entry are relative to the partition holding it (ESP or
  * XBOOTLDR), i.e. to the mount point whose loader/entries folder it is in.
+ *
+ * Entries and loader.conf choose the kernel and its command line, so they are
+ * read only when they pass the trust rule (system/trust.ts); one that cannot
+ * be used makes the whole choice unusable, since it might have been the default.
  */
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { SystemRoot } from '../system-root.js';
+import { isRegularFile, MAX_BYTES, readFileBytes, readTrustedTextFile, whyUnread } from '../system/read-file.js';
 import type { BootEntry, EntryLookup } from './types.js';
 
 /** Mount points where an ESP or XBOOTLDR partition is found, in bootctl's order. */
@@ -275,32 +280,28 @@ export function decodeEfiString(data: Buffer): string | undefined {
   return v === '' ? undefined : v;
 }
 
-function readEfiVar(root: SystemRoot, name: string): string | undefined {
-  try {
-    return decodeEfiString(readFileSync(root.path(`/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`)));
-  } catch {
-    return undefined;
-  }
+/** Where a file could not be used, in one line that names it. */
+type Reading<T> = { readonly value: T } | { readonly unreadable: string };
+
+function readEfiVar(root: SystemRoot, name: string): Reading<string | undefined> {
+  const file = `/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`;
+  const read = readFileBytes(root, file, MAX_BYTES.efiVariable);
+  if (read.kind === 'bytes') return { value: decodeEfiString(read.bytes) };
+  return read.kind === 'missing' ? { value: undefined } : { unreadable: whyUnread(file, read) };
 }
 
-function readText(root: SystemRoot, systemPath: string): string | undefined {
-  try {
-    return readFileSync(root.path(systemPath), 'utf8');
-  } catch {
-    return undefined;
-  }
+/** An entry or loader.conf chooses the kernel and its command line: it must pass the trust rule. */
+function readBlsFile(root: SystemRoot, systemPath: string): Reading<string | undefined> {
+  const read = readTrustedTextFile(root, systemPath, MAX_BYTES.bootLoaderSpec);
+  if (read.kind === 'text') return { value: read.text };
+  return read.kind === 'missing' ? { value: undefined } : { unreadable: whyUnread(systemPath, read) };
 }
 
-function isFile(root: SystemRoot, systemPath: string): boolean {
-  try {
-    return statSync(root.path(systemPath)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** All type #1 entries on the system, sorted as systemd-boot sorts them. */
-export function readBlsEntries(root: SystemRoot): BlsEntry[] {
+/**
+ * All type #1 entries on the system, sorted as systemd-boot sorts them. One
+ * that cannot be read makes the choice unknown, since it might be the default.
+ */
+export function readBlsEntries(root: SystemRoot): Reading<BlsEntry[]> {
   const entries: BlsEntry[] = [];
   const seen = new Set<string>();
   for (const partition of BLS_PARTITIONS) {
@@ -323,22 +324,42 @@ export function readBlsEntries(root: SystemRoot): BlsEntry[] {
     for (const name of names) {
       if (!name.toLowerCase().endsWith('.conf') || name.startsWith('.')) continue;
       const file = posix.join(dir, name);
-      const text = readText(root, file);
-      if (text === undefined) continue;
-      entries.push(parseBlsEntry(name, partition, file, text));
+      const text = readBlsFile(root, file);
+      if ('unreadable' in text) return text;
+      if (text.value !== undefined) entries.push(parseBlsEntry(name, partition, file, text.value));
     }
   }
-  return entries.sort(compareBlsEntries);
+  return { value: entries.sort(compareBlsEntries) };
 }
 
 /** `default` of loader.conf on the ESP: the first of the partitions that has one. */
-function readLoaderConf(root: SystemRoot): { file: string; value: string | undefined } | null {
+function readLoaderConfDefault(root: SystemRoot): Reading<string | undefined> {
   for (const partition of BLS_PARTITIONS) {
-    const file = posix.join(partition, 'loader/loader.conf');
-    const text = readText(root, file);
-    if (text !== undefined) return { file, value: parseLoaderConfDefault(text) };
+    const text = readBlsFile(root, posix.join(partition, 'loader/loader.conf'));
+    if ('unreadable' in text) return text;
+    if (text.value !== undefined) return { value: parseLoaderConfDefault(text.value) };
   }
-  return null;
+  return { value: undefined };
+}
+
+const EFI_CHOICES = [
+  ['oneShot', 'LoaderEntryOneShot'],
+  ['defaultEfivar', 'LoaderEntryDefault'],
+  ['lastBooted', 'LoaderEntryLastBooted'],
+] as const;
+
+/** What chooses among the entries besides their order: loader.conf and systemd-boot's EFI variables. */
+function readChoiceInputs(root: SystemRoot): Reading<BlsChoiceInputs> {
+  const inputs: BlsChoiceInputs = {};
+  const conf = readLoaderConfDefault(root);
+  if ('unreadable' in conf) return conf;
+  if (conf.value !== undefined) inputs.loaderConfDefault = conf.value;
+  for (const [input, variable] of EFI_CHOICES) {
+    const value = readEfiVar(root, variable);
+    if ('unreadable' in value) return value;
+    if (value.value !== undefined) inputs[input] = value.value;
+  }
+  return { value: inputs };
 }
 
 /** Joins an entry path to its partition: `/vmlinuz` in /efi/loader/entries is /efi/vmlinuz. */
@@ -346,19 +367,14 @@ export function blsSystemPath(partition: string, entryPath: string): string {
   return posix.normalize(posix.join(partition, entryPath.replace(/\\/g, '/')));
 }
 
+/** systemd-boot's next entry, or null when there are no entries at all. */
 export function findBlsEntry(root: SystemRoot): EntryLookup | null {
   const entries = readBlsEntries(root);
-  if (entries.length === 0) return null;
-  const conf = readLoaderConf(root);
-  const inputs: BlsChoiceInputs = {};
-  const oneShot = readEfiVar(root, 'LoaderEntryOneShot');
-  const defaultEfivar = readEfiVar(root, 'LoaderEntryDefault');
-  const lastBooted = readEfiVar(root, 'LoaderEntryLastBooted');
-  if (oneShot !== undefined) inputs.oneShot = oneShot;
-  if (defaultEfivar !== undefined) inputs.defaultEfivar = defaultEfivar;
-  if (lastBooted !== undefined) inputs.lastBooted = lastBooted;
-  if (conf?.value !== undefined) inputs.loaderConfDefault = conf.value;
-  const choice = chooseBlsDefault(entries, inputs);
+  if ('unreadable' in entries) return { unusable: entries.unreadable };
+  if (entries.value.length === 0) return null;
+  const inputs = readChoiceInputs(root);
+  if ('unreadable' in inputs) return { unusable: inputs.unreadable };
+  const choice = chooseBlsDefault(entries.value, inputs.value);
   if (choice === null) return null;
   const { entry, how } = choice;
   const origin = `${entry.file} ${how}`;
@@ -367,9 +383,9 @@ export function findBlsEntry(root: SystemRoot): EntryLookup | null {
     return { unusable: `${origin}: the entry has ${what}, not a kernel kexec can load` };
   }
   const kernel = blsSystemPath(entry.partition, entry.linux);
-  if (!isFile(root, kernel)) return { unusable: `${origin}: kernel ${kernel} not found` };
+  if (!isRegularFile(root, kernel)) return { unusable: `${origin}: kernel ${kernel} not found` };
   const initrds = entry.initrds.map((i) => blsSystemPath(entry.partition, i));
-  for (const i of initrds) if (!isFile(root, i)) return { unusable: `${origin}: initrd ${i} not found` };
+  for (const i of initrds) if (!isRegularFile(root, i)) return { unusable: `${origin}: initrd ${i} not found` };
   const found: BootEntry = { kernel, initrds, cmdline: entry.options.join(' '), origin };
   if (choice.viaOneShot) found.viaOneShot = true;
   return { found };

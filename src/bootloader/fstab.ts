@@ -1,6 +1,6 @@
 /** /etc/fstab, as far as mapping a filesystem UUID to its mount point goes. */
-import { readFileSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
+import { MAX_BYTES, readTextFile, whyUnread } from '../system/read-file.js';
 
 export interface FstabMount {
   spec: string;
@@ -34,10 +34,9 @@ export function mountPointOfUuid(mounts: readonly FstabMount[], uuid: string): s
   return null;
 }
 
-export function readFstab(root: SystemRoot): FstabMount[] {
-  try {
-    return parseFstab(readFileSync(root.path('/etc/fstab'), 'utf8'));
-  } catch {
-    return [];
-  }
+/** No /etc/fstab mounts nothing (a container); one that cannot be read leaves the mounts unknown. */
+export function readFstab(root: SystemRoot): { mounts: FstabMount[] } | { unreadable: string } {
+  const read = readTextFile(root, '/etc/fstab', MAX_BYTES.fstab);
+  if (read.kind === 'text') return { mounts: parseFstab(read.text) };
+  return read.kind === 'missing' ? { mounts: [] } : { unreadable: whyUnread('/etc/fstab', read) };
 }

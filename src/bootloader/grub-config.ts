@@ -53,8 +53,8 @@ export class Env {
 export interface GrubHost {
   /** The value of $prefix / $config_directory: the folder grub.cfg is in, as a system path. */
   readonly grubDir: string;
-  /** `[ -f|-e|-s|-d PATH ]` for a path under grubDir; undefined when it cannot be told. */
-  fileTest(op: '-f' | '-e' | '-s' | '-d', path: string): boolean | undefined;
+  /** `[ -f|-e|-s|-d PATH ]` for a path under grubDir, or why it cannot be told. */
+  fileTest(op: '-f' | '-e' | '-s' | '-d', path: string): boolean | { unknown: string };
   /** Variables of the environment block at `path`, or why they cannot be had. */
   loadEnv(path: string): Map<string, string> | { unknown: string };
   /** Parsed script at `path` (for `source`), or why it cannot be had. */
@@ -434,7 +434,7 @@ function evalTest(args: Arg[], host: GrubHost, text: string): Truth {
       if (a === '-n') return v !== '';
       if (a === '-z') return v === '';
       const r = host.fileTest(a as '-e' | '-f' | '-s' | '-d', v);
-      return r === undefined ? unknown(`tests ${v}, which can only be checked by GRUB`) : r;
+      return typeof r === 'boolean' ? r : unknown(`tests ${r.unknown}`);
     }
     pos++;
     if (a === undefined) return false;

@@ -20,10 +20,13 @@
  *     /boot: `/vmlinuz-...`); the first that exists decides for the initrds
  *     too.
  * The kernel and every initrd must exist, else the entry is unusable.
+ *
+ * grub.cfg, what it sources and grubenv choose the kernel and its command
+ * line, so they are read only when they pass the trust rule (system/trust.ts).
  */
-import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import type { SystemRoot } from '../system-root.js';
+import { isRegularFile, MAX_BYTES, notRegularFile, readTrustedTextFile, statPath, whyUnread } from '../system/read-file.js';
 import { evaluateMenu, evaluateSubmenu, readDefault, type GrubHost, type MenuContext, type MenuItem } from './grub-config.js';
 import { readEntryFiles, type GrubEntryFiles } from './grub-entry.js';
 import { readGrubenv } from './grubenv.js';
@@ -31,7 +34,7 @@ import { GrubScriptError, parseGrubScript, type Script } from './grub-script.js'
 import { mountPointOfUuid, readFstab } from './fstab.js';
 import type { BootEntry, EntryLookup } from './types.js';
 
-export const GRUB_CFG_PATHS = ['/boot/grub/grub.cfg', '/boot/grub2/grub.cfg'];
+const GRUB_CFG_PATHS = ['/boot/grub/grub.cfg', '/boot/grub2/grub.cfg'];
 
 function isUnder(dir: string, p: string): boolean {
   const rel = posix.relative(dir, posix.normalize(p));
@@ -39,14 +42,10 @@ function isUnder(dir: string, p: string): boolean {
 }
 
 function parseFile(root: SystemRoot, systemPath: string): Script | { unknown: string } {
-  let text: string;
+  const read = readTrustedTextFile(root, systemPath, MAX_BYTES.grubScript);
+  if (read.kind !== 'text') return { unknown: whyUnread(systemPath, read) };
   try {
-    text = readFileSync(root.path(systemPath), 'utf8');
-  } catch (err) {
-    return { unknown: `cannot read ${systemPath}: ${(err as Error).message}` };
-  }
-  try {
-    return parseGrubScript(text);
+    return parseGrubScript(read.text);
   } catch (err) {
     if (err instanceof GrubScriptError) return { unknown: `${systemPath}: ${err.message}` };
     throw err;
@@ -58,13 +57,14 @@ export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
   return {
     grubDir,
     fileTest(op, p) {
-      if (!isUnder(grubDir, p)) return undefined;
-      let st: Stats;
-      try {
-        st = statSync(root.path(posix.normalize(p)));
-      } catch {
-        return false;
-      }
+      if (!isUnder(grubDir, p)) return { unknown: `${p}, which can only be checked by GRUB` };
+      const systemPath = posix.normalize(p);
+      const found = statPath(root, systemPath);
+      if (found.kind === 'missing') return false;
+      if (found.kind !== 'stats') return { unknown: whyUnread(systemPath, found) };
+      const st = found.stats;
+      // GRUB would answer for a FIFO or a device too, but grub-mkconfig puts none beside grub.cfg: guessing is not safe.
+      if (!st.isFile() && !st.isDirectory()) return { unknown: whyUnread(systemPath, notRegularFile(st)) };
       if (op === '-d') return st.isDirectory();
       if (op === '-f') return st.isFile();
       if (op === '-s') return st.size > 0;
@@ -73,6 +73,7 @@ export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
     loadEnv(p) {
       if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
       const env = readGrubenv(root, posix.normalize(p));
+      if (env.state === 'unreadable') return { unknown: env.why };
       // GRUB loads nothing from a missing or broken block and goes on.
       return env.state === 'read' ? env.vars : new Map();
     },
@@ -83,21 +84,15 @@ export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
   };
 }
 
-function exists(root: SystemRoot, systemPath: string): boolean {
-  try {
-    return statSync(root.path(systemPath)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** Maps the entry's GRUB paths to system paths (rule in the header comment). */
 export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel: string; initrds: string[] } | { unusable: string } {
   const norm = (p: string) => posix.normalize(p);
   let base: string | null = null;
   let why = '';
   if (files.rootUuid !== null) {
-    const mount = mountPointOfUuid(readFstab(root), files.rootUuid);
+    const fstab = readFstab(root);
+    if ('unreadable' in fstab) return { unusable: fstab.unreadable };
+    const mount = mountPointOfUuid(fstab.mounts, files.rootUuid);
     if (mount !== null) {
       base = mount;
       why = ` (filesystem UUID ${files.rootUuid} is mounted on ${mount} by /etc/fstab)`;
@@ -106,14 +101,14 @@ export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel
   if (base === null) {
     const kernel = norm(files.kernel);
     const candidates = ['/', '/boot'];
-    base = candidates.find((b) => exists(root, norm(posix.join(b, kernel)))) ?? null;
+    base = candidates.find((b) => isRegularFile(root, norm(posix.join(b, kernel)))) ?? null;
     if (base === null) return { unusable: `kernel ${files.kernel} not found at ${kernel} nor at ${norm(posix.join('/boot', kernel))}` };
   }
   const map = (p: string) => norm(posix.join(base!, p));
   const kernel = map(files.kernel);
-  if (!exists(root, kernel)) return { unusable: `kernel ${kernel} not found${why}` };
+  if (!isRegularFile(root, kernel)) return { unusable: `kernel ${kernel} not found${why}` };
   const initrds = files.initrds.map(map);
-  for (const i of initrds) if (!exists(root, i)) return { unusable: `initrd ${i} not found${why}` };
+  for (const i of initrds) if (!isRegularFile(root, i)) return { unusable: `initrd ${i} not found${why}` };
   return { kernel, initrds };
 }
 
@@ -162,9 +157,11 @@ export function resolveGrubDefault(
   return { unusable: 'submenus nested too deeply' };
 }
 
-export function findGrubEntry(root: SystemRoot): EntryLookup {
-  const cfg = GRUB_CFG_PATHS.find((p) => existsSync(root.path(p)));
-  if (cfg === undefined) return { unusable: `no GRUB configuration (${GRUB_CFG_PATHS.join(' or ')})` };
+/** GRUB's entry, or null when there is no GRUB configuration at all. */
+export function findGrubEntry(root: SystemRoot): EntryLookup | null {
+  // A dangling link or a FIFO is not "no GRUB": reading it says what is wrong with it.
+  const cfg = GRUB_CFG_PATHS.find((p) => statPath(root, p).kind !== 'missing');
+  if (cfg === undefined) return null;
   const script = parseFile(root, cfg);
   if ('unknown' in script) return { unusable: script.unknown };
   const host = grubHost(root, posix.dirname(cfg));

@@ -5,8 +5,8 @@
  * backslash escapes the next character (grub-editenv escapes `\` and newline),
  * padded with `#` to 1024 bytes. Lines starting with `#` are skipped.
  */
-import { readFileSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
+import { MAX_BYTES, readTrustedTextFile, whyUnread } from '../system/read-file.js';
 
 export const GRUBENV_SIGNATURE = '# GRUB Environment Block\n';
 
@@ -60,18 +60,18 @@ export function parseGrubenv(text: string): GrubenvParse {
 export type GrubenvRead =
   | { state: 'missing' }
   | { state: 'empty' }
+  /** Not a block at all; GRUB would load nothing from it. */
   | { state: 'invalid'; why: string }
+  /** Not read (not a regular text file, too large, writable by others): what GRUB would load is not known. */
+  | { state: 'unreadable'; why: string }
   | { state: 'read'; vars: Map<string, string> };
 
 /** Reads a grubenv file through the root (`systemPath` e.g. /boot/grub/grubenv). */
 export function readGrubenv(root: SystemRoot, systemPath: string): GrubenvRead {
-  let text: string;
-  try {
-    text = readFileSync(root.path(systemPath), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
-    return { state: 'invalid', why: `cannot read ${systemPath}: ${(err as Error).message}` };
-  }
+  const read = readTrustedTextFile(root, systemPath, MAX_BYTES.grubenv);
+  if (read.kind === 'missing') return { state: 'missing' };
+  if (read.kind !== 'text') return { state: 'unreadable', why: whyUnread(systemPath, read) };
+  const { text } = read;
   if (text.length === 0) return { state: 'empty' };
   const parsed = parseGrubenv(text);
   if ('invalid' in parsed) return { state: 'invalid', why: `${systemPath}: ${parsed.invalid}` };

@@ -1,21 +1,18 @@
 /**
  * Reads /etc/default/kexec and /etc/default/kexec.d/* the way the boot scripts
  * source them into one /bin/sh, without running a shell (see shell-fragment.ts).
- * This is the only module here that touches the file system.
+ * This is the only module here that touches the file system, each file
+ * through the safe reader (system/read-file.ts).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
-import type { Stats } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
+import { readdirSync, statSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import { DEFAULT_CONFIG, type ConfigDiagnostic, type ConfigReading, type KexecConfig, type Sourced } from './config.js';
-import { untrustedBecause } from '../system/trust.js';
+import { readProcCmdline } from '../system/facts.js';
+import { describeFsError, errorCode, MAX_BYTES, readTrustedTextFile, type Unread } from '../system/read-file.js';
 import { evaluateShellFragment } from './shell-fragment.js';
 
 export const CONFIG_FILE = '/etc/default/kexec';
 export const SNIPPET_DIR = '/etc/default/kexec.d';
-
-/** Larger files are refused unread: a configuration file is a few hundred bytes. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Names run-parts --list accepts (without --lsbsysinit); anything else is skipped. */
 const RUN_PARTS_NAME = /^[A-Za-z0-9_-]+$/;
@@ -61,22 +58,17 @@ export function readSettings(root: SystemRoot): SettingsReading {
   const files: string[] = [];
   const settings = new Map<string, ShellSetting>();
   const variables = new Map<string, string>();
-  const readProcCmdline = procCmdlineReader(root);
+  const runningCmdline = procCmdlineReader(root);
 
   for (const file of [CONFIG_FILE, ...listSnippets(root, errors, warnings)]) {
-    const read = readTextFile(root.path(file));
+    const read = readTrustedTextFile(root, file, MAX_BYTES.config);
     if (read.kind === 'missing' && file === CONFIG_FILE) continue;
     if (read.kind !== 'text') {
       errors.push({ file, line: read.kind === 'error' ? read.line : undefined, message: describeUnread(read) });
       continue;
     }
-    const untrusted = untrustedBecause(read.stats, file);
-    if (untrusted) {
-      errors.push({ file, message: untrusted });
-      continue;
-    }
     files.push(file);
-    const evaluation = evaluateShellFragment(read.text, { variables, readProcCmdline });
+    const evaluation = evaluateShellFragment(withoutBom(read.text), { variables, readProcCmdline: runningCmdline });
     for (const { name, value, line } of evaluation.assignments) {
       variables.set(name, value);
       settings.set(name, { value, file, line });
@@ -120,134 +112,22 @@ function isDirectory(hostPath: string): boolean {
   }
 }
 
-// --- reading one file -------------------------------------------------------
-
-type FileRead =
-  | { readonly kind: 'text'; readonly text: string; readonly stats: Stats }
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'error'; readonly message: string; readonly line?: number };
-
-/**
- * Reads a configuration file without ever blocking or reading without bound:
- * only a regular file is opened (opening a device can have effects: a
- * watchdog starts counting), O_NONBLOCK and fstat guard against it being
- * swapped for a FIFO in between, and at most MAX_CONFIG_BYTES are read.
- */
-function readTextFile(hostPath: string): FileRead {
-  let fd: number;
-  try {
-    const stats = statSync(hostPath);
-    if (!stats.isFile()) return notRegularFile(stats);
-    fd = openSync(hostPath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (e) {
-    return describeOpenFailure(hostPath, e);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) return notRegularFile(stats);
-    const bytes = readAtMost(fd, MAX_CONFIG_BYTES + 1, stats.size);
-    if (bytes.length > MAX_CONFIG_BYTES) {
-      return { kind: 'error', message: `larger than ${MAX_CONFIG_BYTES} bytes (1 MiB); not read` };
-    }
-    const decoded = decodeText(bytes);
-    return decoded.kind === 'text' ? { ...decoded, stats } : decoded;
-  } catch (e) {
-    return { kind: 'error', message: `cannot read: ${describeFsError(e)}` };
-  } finally {
-    closeSync(fd);
-  }
+/** A file saved on Windows may start with a byte order mark, which no one means as part of a setting. */
+function withoutBom(text: string): string {
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
-function notRegularFile(stats: Stats): FileRead {
-  return { kind: 'error', message: `not a regular file (${describeFileType(stats)})` };
-}
-
-/**
- * Reads to the end, or to `limit` bytes. The size fstat gave only sizes the
- * first buffer: files under /proc say 0 and still have contents.
- */
-function readAtMost(fd: number, limit: number, sizeHint: number): Buffer {
-  let buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(sizeHint + 1, 4096)));
-  let filled = 0;
-  for (;;) {
-    if (filled === buffer.length) {
-      if (buffer.length === limit) break;
-      const bigger = Buffer.allocUnsafe(Math.min(limit, buffer.length * 2));
-      buffer.copy(bigger, 0, 0, filled);
-      buffer = bigger;
-    }
-    const n = readSync(fd, buffer, filled, buffer.length - filled, null);
-    if (n === 0) break;
-    filled += n;
-  }
-  return buffer.subarray(0, filled);
-}
-
-/** ENOENT is "no file" unless a symlink is there, pointing nowhere. */
-function describeOpenFailure(hostPath: string, e: unknown): FileRead {
-  if (errorCode(e) === 'ENOENT') {
-    const target = symlinkTarget(hostPath);
-    return target === undefined
-      ? { kind: 'missing' }
-      : { kind: 'error', message: `dangling symlink (to ${target})` };
-  }
-  if (errorCode(e) === 'ELOOP') return { kind: 'error', message: 'cannot open: symlink loop' };
-  return { kind: 'error', message: `cannot open: ${describeFsError(e)}` };
-}
-
-function symlinkTarget(hostPath: string): string | undefined {
-  try {
-    return lstatSync(hostPath).isSymbolicLink() ? readlinkSync(hostPath) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Text as the shell would see it, refusing what is clearly not a text file. A UTF-8 BOM is dropped. */
-function decodeText(bytes: Buffer): { kind: 'text'; text: string } | Exclude<FileRead, { kind: 'text' }> {
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) {
-    return { kind: 'error', line: lineAt(bytes, nul), message: 'contains a NUL byte: not a text file' };
-  }
-  if (!isUtf8(bytes)) return { kind: 'error', message: 'not valid UTF-8: not a text file' };
-  const text = bytes.toString('utf8');
-  return { kind: 'text', text: text.startsWith('\uFEFF') ? text.slice(1) : text };
-}
-
-function lineAt(bytes: Buffer, offset: number): number {
-  let line = 1;
-  for (let i = bytes.indexOf(10); i !== -1 && i < offset; i = bytes.indexOf(10, i + 1)) line += 1;
-  return line;
-}
-
-function describeUnread(read: Exclude<FileRead, { kind: 'text' }>): string {
-  return read.kind === 'missing' ? 'vanished while being read' : read.message;
-}
-
-function describeFileType(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  return 'unknown type';
-}
-
-function errorCode(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function describeFsError(e: unknown): string {
-  const code = errorCode(e);
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOTDIR') return 'not a directory';
-  return code ?? String(e);
+/** A snippet listed a moment ago can be gone by the time it is read. */
+function describeUnread(read: Unread): string {
+  if (read.kind === 'missing') return 'vanished while being read';
+  return read.kind === 'untrusted' ? read.reason : read.message;
 }
 
 /** /proc/cmdline for `$(cat /proc/cmdline)`, read at most once per configuration reading. */
 function procCmdlineReader(root: SystemRoot): () => string | undefined {
-  let cached: FileRead | undefined;
+  let cached: ReturnType<typeof readProcCmdline> | undefined;
   return () => {
-    cached ??= readTextFile(root.path('/proc/cmdline'));
+    cached ??= readProcCmdline(root);
     return cached.kind === 'text' ? cached.text : undefined;
   };
 }

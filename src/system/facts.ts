@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import { KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN } from './paths.js';
 import { isExecutable, type Programs } from './programs.js';
+import { MAX_BYTES, readTextFile, type TextRead } from './read-file.js';
 
 /** Kernel lockdown (Secure Boot): under it only signed images load, through kexec_file_load. */
 export type Lockdown = 'none' | 'integrity' | 'confidentiality';
@@ -18,17 +19,20 @@ export interface SystemFacts {
   readonly lockdown: Lockdown;
 }
 
-function readSmallFile(hostPath: string): string | undefined {
-  try {
-    return readFileSync(hostPath, 'utf8');
-  } catch {
-    return undefined;
-  }
+/** The running kernel's command line, which the configuration and the boot target may reuse. */
+export function readProcCmdline(root: SystemRoot): TextRead {
+  return readTextFile(root, '/proc/cmdline', MAX_BYTES.procCmdline);
+}
+
+/** A sysfs or securityfs attribute; one that cannot be read counts as absent. */
+function readAttribute(root: SystemRoot, systemPath: string): string | undefined {
+  const read = readTextFile(root, systemPath, MAX_BYTES.sysfsAttribute);
+  return read.kind === 'text' ? read.text : undefined;
 }
 
 /** /sys/kernel/kexec_loaded holds "1" while a kernel is loaded. */
 export function isKernelLoaded(root: SystemRoot): boolean {
-  return readSmallFile(root.path(KEXEC_LOADED))?.trim() === '1';
+  return readAttribute(root, KEXEC_LOADED)?.trim() === '1';
 }
 
 /** The lockdown file lists the modes and brackets the active one: "none [integrity] confidentiality". */
@@ -43,6 +47,6 @@ export function readSystemFacts(root: SystemRoot, programs: Programs): SystemFac
     kernelLoaded: isKernelLoaded(root),
     coldRequestedBy: existsSync(root.path(KEXEC_TOOLS_COLD_FLAG)) ? KEXEC_TOOLS_COLD_FLAG : undefined,
     kexecProgram: isExecutable(programs.kexec) ? programs.kexec : undefined,
-    lockdown: parseLockdown(readSmallFile(root.path(LOCKDOWN))),
+    lockdown: parseLockdown(readAttribute(root, LOCKDOWN)),
   };
 }

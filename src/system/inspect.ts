@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import type { SystemRoot } from '../system-root.js';
 import type { FileIdentity } from '../plan/fingerprint.js';
+import { openRegularFile, whyUnread } from './read-file.js';
 import { untrustedBecause } from './trust.js';
 
 /** What the planner needs to know about a kernel or initrd file. */
@@ -16,38 +17,20 @@ export interface FileFacts {
 const BZIMAGE_MAGIC_OFFSET = 0x202;
 const BZIMAGE_MAGIC = 'HdrS';
 
-function describeOpenError(systemPath: string, error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ENOENT':
-      return `${systemPath} does not exist`;
-    case 'EACCES':
-    case 'EPERM':
-      return `${systemPath} is not readable`;
-    case 'ELOOP':
-      return `${systemPath}: too many levels of symbolic links`;
-    default:
-      return `${systemPath}: ${error.message}`;
-  }
-}
-
 /**
  * Opens a file for reading without blocking on FIFOs and without trusting its
  * type: only regular files, owned and writable only by root, are kernels or initrds.
  */
-function openRegularFile(root: SystemRoot, systemPath: string): { fd: number; identity: FileIdentity } | { problem: string } {
-  let fd: number;
-  try {
-    fd = openSync(root.path(systemPath), constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    return { problem: describeOpenError(systemPath, error as NodeJS.ErrnoException) };
-  }
-  const stat = fstatSync(fd);
-  const problem = stat.isFile() ? untrustedBecause(stat, systemPath) : `${systemPath} is not a regular file`;
+function openTrustedFile(root: SystemRoot, systemPath: string): { fd: number; identity: FileIdentity } | { problem: string } {
+  const opened = openRegularFile(root, systemPath);
+  if (opened.kind !== 'open') return { problem: whyUnread(systemPath, opened) };
+  const { fd, stats } = opened;
+  const problem = untrustedBecause(stats, systemPath);
   if (problem) {
     closeSync(fd);
     return { problem };
   }
-  return { fd, identity: { path: systemPath, device: stat.dev, inode: stat.ino, size: stat.size, modifiedMs: stat.mtimeMs } };
+  return { fd, identity: { path: systemPath, device: stats.dev, inode: stats.ino, size: stats.size, modifiedMs: stats.mtimeMs } };
 }
 
 /**
@@ -74,7 +57,7 @@ function readAt(fd: number, length: number, position: number): Buffer {
 }
 
 function inspectFile(root: SystemRoot, systemPath: string, contentProblem: (fd: number) => string | undefined): FileFacts {
-  const opened = openRegularFile(root, systemPath);
+  const opened = openTrustedFile(root, systemPath);
   if ('problem' in opened) return { path: systemPath, problem: opened.problem };
   try {
     const problem = contentProblem(opened.fd);

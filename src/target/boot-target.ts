@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { KexecConfig, Sourced } from '../config/config.js';
 import type { SystemRoot } from '../system-root.js';
+import { readProcCmdline } from '../system/facts.js';
 import { resolveLinks } from '../system/links.js';
+import { whyUnread } from '../system/read-file.js';
 import { inheritableCmdline } from './cmdline.js';
 import type { BootEntry, EntryLookup } from '../bootloader/index.js';
 
@@ -39,14 +40,6 @@ function followLinks(root: SystemRoot, subject: TargetProblem['subject'], system
   return resolution.path;
 }
 
-function readProcCmdline(root: SystemRoot): string | undefined {
-  try {
-    return readFileSync(root.path('/proc/cmdline'), 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 function resolveCmdline(root: SystemRoot, config: KexecConfig, problems: TargetProblem[]): Sourced<string> {
   if (config.append.value !== '') {
     // BOOT_IMAGE= and initrd= describe the image the bootloader started; they
@@ -54,11 +47,11 @@ function resolveCmdline(root: SystemRoot, config: KexecConfig, problems: TargetP
     return { value: inheritableCmdline(config.append.value), origin: `APPEND (${config.append.origin}), without BOOT_IMAGE= and initrd=` };
   }
   const running = readProcCmdline(root);
-  if (running === undefined) {
-    problems.push({ subject: 'cmdline', message: 'cannot read /proc/cmdline to reuse the running command line (APPEND is empty)' });
+  if (running.kind !== 'text') {
+    problems.push({ subject: 'cmdline', message: `cannot reuse the running command line (APPEND is empty): ${whyUnread('/proc/cmdline', running)}` });
     return { value: '', origin: 'running kernel (unreadable)' };
   }
-  return { value: inheritableCmdline(running), origin: "running kernel's /proc/cmdline, without BOOT_IMAGE= and initrd=" };
+  return { value: inheritableCmdline(running.text), origin: "running kernel's /proc/cmdline, without BOOT_IMAGE= and initrd=" };
 }
 
 /** The kernel, initrd and command line named by KERNEL_IMAGE, INITRD and APPEND. */
@@ -83,10 +76,8 @@ function resolveConfiguredTarget(root: SystemRoot, config: KexecConfig): BootTar
  */
 async function bootloaderEntry(root: SystemRoot): Promise<EntryLookup> {
   // Loaded only when asked for: most systems never read grub.cfg, and every command starts faster without it.
-  const { findBlsEntry, findGrubEntry, GRUB_CFG_PATHS } = await import('../bootloader/index.js');
-  const grub = findGrubEntry(root);
-  if ('found' in grub || GRUB_CFG_PATHS.some((cfg) => existsSync(root.path(cfg)))) return grub;
-  return findBlsEntry(root) ?? { unusable: 'neither a GRUB configuration nor Boot Loader Spec entries were found' };
+  const { findBlsEntry, findGrubEntry } = await import('../bootloader/index.js');
+  return findGrubEntry(root) ?? findBlsEntry(root) ?? { unusable: 'neither a GRUB configuration nor Boot Loader Spec entries were found' };
 }
 
 function oneShotOf(entry: BootEntry): { oneShot?: OneShot } {

@@ -5,7 +5,7 @@ import { parseGrubScript } from '../../src/bootloader/grub-script.js';
 function host(grubenv: Map<string, string> | null): GrubHost {
   return {
     grubDir: '/boot/grub',
-    fileTest: (op, p) => (p === '/boot/grub/grubenv' ? grubenv !== null && (op !== '-s' || grubenv.size > 0) : p.startsWith('/boot/grub/') ? false : undefined),
+    fileTest: (op, p) => (p === '/boot/grub/grubenv' ? grubenv !== null && (op !== '-s' || grubenv.size > 0) : p.startsWith('/boot/grub/') ? false : { unknown: `${p}, which can only be checked by GRUB` }),
     loadEnv: () => grubenv ?? new Map(),
     readScript: () => ({ unknown: 'no such file' }),
   };

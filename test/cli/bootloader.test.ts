@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { LOADER_GUID } from '../../src/bootloader/bls.js';
 import { bzImage, cpio, efiVariable, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 
@@ -102,4 +102,49 @@ describe('USE_GRUB_CONFIG=true', () => {
       cmdline: { value: 'root=/dev/vda ro bls=1' },
     });
   });
+});
+
+describe('USE_GRUB_CONFIG=true with boot loader files it must not use', () => {
+  /** A GRUB entry that would boot a root shell, in a system that otherwise boots /vmlinuz. */
+  function withShellEntry(mode: number): FakeRoot {
+    const f = makeFakeRoot();
+    f.write('/etc/default/kexec', 'USE_GRUB_CONFIG=true\n');
+    f.write('/boot/grub/grub.cfg', "menuentry 'shell' { linux /boot/vmlinuz-6.1.0-9-amd64 root=/dev/vda ro init=/bin/sh; }\n");
+    fs.chmodSync(`${f.dir}/boot/grub/grub.cfg`, mode);
+    return f;
+  }
+
+  it('boots the entry of a grub.cfg only root can write', () => {
+    fake = withShellEntry(0o644);
+    expect(JSON.parse(kexecReboot('status', '--json').stdout).cmdline.value).toBe('root=/dev/vda ro init=/bin/sh');
+  });
+
+  it.each([
+    ['everyone', 0o646],
+    ['its group', 0o664],
+  ])('does not take the command line from a grub.cfg writable by %s, and says why', (who, mode) => {
+    fake = withShellEntry(mode);
+    const status = JSON.parse(kexecReboot('status', '--json').stdout);
+    expect(status.cmdline.value).not.toContain('init=/bin/sh');
+    expect(status).toMatchObject({ nextReboot: 'kexec', kernel: { path: '/boot/vmlinuz-6.1.0-9-amd64', origin: expect.stringMatching(/^KERNEL_IMAGE=/) } });
+    expect(status.warnings).toEqual([
+      `USE_GRUB_CONFIG is true, but /boot/grub/grub.cfg is writable by ${who}, who could then choose the next kernel (fix: chmod go-w /boot/grub/grub.cfg); using KERNEL_IMAGE and INITRD instead`,
+    ]);
+    expect(kexecReboot('status').stdout).toContain(`warning: USE_GRUB_CONFIG is true, but /boot/grub/grub.cfg is writable by ${who}`);
+  });
+
+  it('status finishes with a FIFO for grub.cfg, saying so, instead of waiting for a writer', async () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'USE_GRUB_CONFIG=true\n');
+    fs.mkdirSync(`${fake.dir}/boot/grub`, { recursive: true });
+    execFileSync('mkfifo', [`${fake.dir}/boot/grub/grub.cfg`]);
+    let child: ChildProcess | undefined;
+    // A child still waiting on the FIFO when the test times out must not outlive it.
+    onTestFinished(() => void child?.kill('SIGKILL'));
+    const stdout = await new Promise<string>((resolve, reject) => {
+      child = execFile(process.execPath, [CLI, '--root', fake.dir, 'status'], { env: { PATH: process.env.PATH, ...fake.env } }, (error, out) => (error ? reject(error) : resolve(out)));
+    });
+    expect(stdout).toMatch(/^Next reboot: kexec/);
+    expect(stdout).toContain('warning: USE_GRUB_CONFIG is true, but /boot/grub/grub.cfg: not a regular file (a FIFO); using KERNEL_IMAGE and INITRD instead\n');
+  }, 5000);
 });

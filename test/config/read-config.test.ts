@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, formatDiagnostic, type KexecConfig } from '../../src/config/config.js';
-import { MAX_CONFIG_BYTES, readConfig, readSettings } from '../../src/config/read-config.js';
+import { readConfig, readSettings } from '../../src/config/read-config.js';
+import { MAX_BYTES } from '../../src/system/read-file.js';
 import { sourceWithSh, tempRoot, type TempRoot } from './sh.js';
 
 /** kexec-tools' own /etc/default/kexec as Debian ships it. */
@@ -270,7 +271,7 @@ describe('readConfig: files it cannot read', () => {
 
   it('a 10 MB file is refused unread', () => {
     fake.write('/etc/default/kexec', '#'.repeat(10 * 1024 * 1024));
-    expect(onlyError()).toBe(`/etc/default/kexec: larger than ${MAX_CONFIG_BYTES} bytes (1 MiB); not read`);
+    expect(onlyError()).toBe(`/etc/default/kexec: larger than ${MAX_BYTES.config} bytes (1 MiB); not read`);
   });
 
   it('a directory', () => {

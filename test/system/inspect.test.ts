@@ -18,6 +18,7 @@ describe('inspectKernel', () => {
     ['an empty file', (f: FakeRoot) => f.write('/boot/k', ''), /not a Linux kernel image/],
     ['a directory', (f: FakeRoot) => fs.mkdirSync(`${f.dir}/boot/k`), /not a regular file/],
     ['a FIFO, without blocking', (f: FakeRoot) => execFileSync('mkfifo', [`${f.dir}/boot/k`]), /not a regular file/],
+    ['a device, without opening it', (f: FakeRoot) => fs.symlinkSync('/dev/zero', `${f.dir}/boot/k`), /not a regular file \(a device\)/],
     ['a missing file', () => undefined, /does not exist/],
     ['a kernel others may write', (f: FakeRoot) => (f.write('/boot/k', Buffer.alloc(1024)), fs.chmodSync(`${f.dir}/boot/k`, 0o666)), /writable by everyone/],
   ])('rejects %s', (_, make, problem) => {
