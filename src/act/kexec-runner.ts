@@ -26,6 +26,9 @@ export interface KexecRunner {
   unload(): Promise<RunOutcome>;
 }
 
+/** Inside the unit's TimeoutStopSec=45 with the hook's 30 s budget spent. */
+const CLEAN_UP_AFTER_FAILED_LOAD_MS = 2_000;
+
 /** A failure followed by an unload that failed too, said the same way wherever an unload cleans up. */
 export function unloadFailed(why: string, unloaded: RunOutcome): string {
   return `${why}, but the loaded kernel could not be unloaded: ${unloaded.detail}`;
@@ -65,15 +68,16 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
     spec.initrds.length === 0 ? undefined : root.path(needsCombining(spec) ? COMBINED_INITRD : spec.initrds[0]!);
   const loadArgv = (spec: LoadSpec) => kexecLoadArgs(root.path(spec.kernel), initrdPath(spec), spec);
 
-  async function call(args: readonly string[]): Promise<CallResult> {
+  /** minimumMs: time a clean-up gets even when the deadline has passed. */
+  async function call(args: readonly string[], minimumMs = 0): Promise<CallResult> {
     const remaining = options.deadline === undefined ? options.callTimeoutMs : options.deadline - Date.now();
-    const timeout = Math.max(1, Math.min(options.callTimeoutMs, remaining));
+    const timeout = Math.max(1, minimumMs, Math.min(options.callTimeoutMs, remaining));
     const result = await runProgram(options.kexec, args, { timeoutMs: timeout });
     return { ok: result.exitCode === 0, timedOut: result.timedOut, output: result.output, failure: result.startError };
   }
 
-  async function unload(): Promise<RunOutcome> {
-    const result = await call(KEXEC_UNLOAD_ARGS);
+  async function unload(minimumMs = 0): Promise<RunOutcome> {
+    const result = await call(KEXEC_UNLOAD_ARGS, minimumMs);
     const failure = result.ok ? undefined : result.timedOut ? 'kexec -u did not finish in time' : `kexec -u failed: ${result.failure ?? result.output}`;
     if (isKernelLoaded(root)) return { ok: false, detail: failure ?? 'kexec -u returned but a kernel is still loaded' };
     // Only now: without its record, a kernel of ours still loaded would pass for one loaded by hand, which beats the configuration.
@@ -116,8 +120,10 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
       failure = `cannot load: ${(error as Error).message}`;
     }
     if (!failure) return { ok: true, detail: `loaded ${spec.kernel}` };
-    // kexec may have failed before reaching the kernel, leaving an older image loaded: nothing unverified may stay.
-    const unloaded = await unload();
+    // kexec may have failed before reaching the kernel, leaving an older image
+    // loaded: nothing unverified may stay. A load that timed out has used up
+    // the deadline, so this unload gets a little time of its own.
+    const unloaded = await unload(CLEAN_UP_AFTER_FAILED_LOAD_MS);
     return unloaded.ok ? { ok: false, detail: failure } : { ok: false, detail: unloadFailed(failure, unloaded), unverifiedKernelLoaded: true };
   }
 

@@ -1,7 +1,8 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { FileIdentity, LoadRecord } from '../plan/fingerprint.js';
 import type { SystemRoot } from '../system-root.js';
 import { LOAD_RECORD } from './paths.js';
+import { MAX_BYTES, readTextFile } from './read-file.js';
 import { writeStateFile } from './state-dir.js';
 
 const isIdentity = (value: unknown): value is FileIdentity =>
@@ -25,8 +26,10 @@ function isLoadRecord(value: unknown): value is LoadRecord {
 
 /** The record of the kernel we loaded; undefined when there is none or it cannot be read. */
 export function readLoadRecord(root: SystemRoot): LoadRecord | undefined {
+  const read = readTextFile(root, LOAD_RECORD, MAX_BYTES.loadRecord);
+  if (read.kind !== 'text') return undefined;
   try {
-    const record: unknown = JSON.parse(readFileSync(root.path(LOAD_RECORD), 'utf8'));
+    const record: unknown = JSON.parse(read.text);
     return isLoadRecord(record) ? record : undefined;
   } catch {
     return undefined;

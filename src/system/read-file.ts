@@ -38,6 +38,8 @@ export const MAX_BYTES = {
   procCmdline: 64 * KiB,
   /** A sysfs attribute: at most a page, which is 64 KiB on the largest pages Debian's kernels use. */
   sysfsAttribute: 64 * KiB,
+  /** kexec-reboot's own load record: one line of JSON. */
+  loadRecord: 64 * KiB,
 } as const;
 
 /** Why nothing was read: `message` does not name the file (see whyUnread). */

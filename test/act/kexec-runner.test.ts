@@ -94,6 +94,18 @@ describe('createKexecRunner', () => {
     expect(await runner.load(spec)).toMatchObject({ ok: false });
   }, 4_000);
 
+  it('gives the unload after a load that used up the deadline time of its own', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    fake.setKexecMode('hang');
+    // An unload that takes a moment, as a real kexec -u does (process start, syscall).
+    const script = fs.readFileSync(fake.programs.kexec, 'utf8');
+    fs.writeFileSync(fake.programs.kexec, script.replace(/-u\) echo 0 >/, '-u) sleep 0.2; echo 0 >'));
+    const runner = createKexecRunner({ root: fake.root, kexec: fake.programs.kexec, callTimeoutMs: 60_000, deadline: Date.now() + 300 });
+    expect(await runner.load(spec)).toEqual({ ok: false, detail: 'kexec -l did not finish in time' });
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
+  }, 6_000);
+
   it('reports a kexec program that cannot be run', async () => {
     fake = makeFakeRoot();
     const runner = createKexecRunner({ root: fake.root, kexec: `${fake.dir}/no/such/kexec`, callTimeoutMs: 1_000 });
