@@ -41,11 +41,12 @@ order=(bookworm-systemd bookworm-systemd-noload bookworm-sysvinit trixie-systemd
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok - $*"; }
 fail() { failed=$((failed + 1)); echo "not ok - $*"; }
-# check NAME COMMAND...: one line for the outcome of COMMAND.
+# check NAME COMMAND...: one line for the outcome of COMMAND; fails as it did.
 check() {
   local name=$1 out=$root.check.out; shift
   if "$@" >"$out" 2>&1; then pass "$name"; else
     fail "$name"; sed 's/^/    # /' "$out" | head -20
+    return 1
   fi
 }
 
@@ -293,7 +294,8 @@ run_molly() {
 
 run_upgrade() {
   local name=$1
-  check "$name: dpkg -i 0.1.0-1" in_root dpkg -i /tmp/kexec-reboot-released.deb
+  # Without the old version in place, what follows would test a fresh install.
+  check "$name: dpkg -i 0.1.0-1" in_root dpkg -i /tmp/kexec-reboot-released.deb || return
   check "$name: 0.1.0-1 diverted kexec-tools' coldreboot" bash -c "ours | grep -q '^diversion of /usr/sbin/coldreboot '"
   check "$name: upgrade to $version" in_root dpkg -i /tmp/kexec-reboot.deb
   check "$name: only the init scripts' diversions are left" bash -c \
