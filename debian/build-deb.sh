@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 # npm install, not npm ci: see scripts/setup.sh.
 [ -x node_modules/.bin/esbuild ] || npm install --no-audit --no-fund
-npm run build
+# The installed program runs Debian's node, whatever PATH holds.
+KEXEC_REBOOT_NODE=/usr/bin/node npm run build
 
 # Source and binary: the source package (native, with the bundles in dist/)
 # is what a Debian build from source starts from.

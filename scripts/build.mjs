@@ -12,7 +12,7 @@ const programs = {
 // The bootloader readers are read only when USE_GRUB_CONFIG=true: they get a
 // bundle of their own, which src/target/boot-target.ts imports by this name.
 const lazyModules = {
-  '../bootloader/index.js': { entry: 'src/bootloader/index.ts', bundle: 'lib/bootloader' },
+  './bootloader/index.js': { entry: 'src/target/bootloader/index.ts', bundle: 'lib/bootloader' },
 };
 
 const lazyModulesAsExternal = {
@@ -48,8 +48,10 @@ await build({
 });
 
 // Only the programs are executables; the lazily read bundles get no "#!" line.
+// The package's build names Debian's node (KEXEC_REBOOT_NODE=/usr/bin/node).
+const interpreter = process.env.KEXEC_REBOOT_NODE ? process.env.KEXEC_REBOOT_NODE : '/usr/bin/env node';
 for (const name of Object.keys(programs)) {
   const file = `dist/${name}.cjs`;
-  writeFileSync(file, '#!/usr/bin/env node\n' + readFileSync(file, 'utf8'));
+  writeFileSync(file, `#!${interpreter}\n` + readFileSync(file, 'utf8'));
   chmodSync(file, 0o755);
 }

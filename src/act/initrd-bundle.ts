@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import type { SystemRoot } from '../system-root.js';
-import { COMBINED_INITRD } from '../system/paths.js';
-import { createStateFile } from '../system/state-dir.js';
+import type { SystemRoot } from '../host/system-root.js';
+import { COMBINED_INITRD } from '../host/paths.js';
+import { createStateFile } from '../host/state-dir.js';
 
 const CHUNK = 1 << 20;
 

@@ -1,9 +1,9 @@
 import type { LoadSpec } from '../plan/plan.js';
-import type { SystemRoot } from '../system-root.js';
-import { isKernelLoaded } from '../system/facts.js';
-import { runProgram } from '../system/run-program.js';
-import { removeLoadRecord, writeLoadRecord } from '../system/load-record.js';
-import { COMBINED_INITRD } from '../system/paths.js';
+import type { SystemRoot } from '../host/system-root.js';
+import { isKernelLoaded } from '../host/facts.js';
+import { runProgram } from '../host/run-program.js';
+import { removeLoadRecord, writeLoadRecord } from '../host/load-record.js';
+import { COMBINED_INITRD } from '../host/paths.js';
 import { combineInitrds, removeCombinedInitrd } from './initrd-bundle.js';
 import { KEXEC_UNLOAD_ARGS, kexecLoadArgs } from './kexec-args.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
-import type { SystemRoot } from '../system-root.js';
-import { KEXEC_TOOLS_COLD_FLAG } from '../system/paths.js';
+import type { SystemRoot } from '../host/system-root.js';
+import { KEXEC_TOOLS_COLD_FLAG } from '../host/paths.js';
 
 /**
  * kexec-tools' /no-kexec-reboot asks for one firmware restart but lives on the

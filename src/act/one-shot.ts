@@ -1,6 +1,6 @@
-import type { SystemRoot } from '../system-root.js';
-import type { Programs } from '../system/programs.js';
-import { runProgram } from '../system/run-program.js';
+import type { SystemRoot } from '../host/system-root.js';
+import type { Programs } from '../host/programs.js';
+import { runProgram } from '../host/run-program.js';
 import type { OneShot } from '../target/boot-target.js';
 import type { RunOutcome } from './kexec-runner.js';
 

@@ -1,5 +1,5 @@
 import { formatDiagnostic, type ConfigReading, type Sourced } from '../config/config.js';
-import type { Assessment } from '../pipeline.js';
+import type { Assessment } from '../commands/assess.js';
 
 /** A command line for people to read or paste; never run through a shell by us. */
 export function shellQuote(argv: readonly string[]): string {

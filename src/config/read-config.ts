@@ -5,10 +5,10 @@
  * through the safe reader (system/read-file.ts).
  */
 import { readdirSync, statSync } from 'node:fs';
-import type { SystemRoot } from '../system-root.js';
+import type { SystemRoot } from '../host/system-root.js';
 import { DEFAULT_CONFIG, type ConfigDiagnostic, type ConfigReading, type KexecConfig, type Sourced } from './config.js';
-import { readProcCmdline } from '../system/facts.js';
-import { describeFsError, errorCode, MAX_BYTES, readTrustedTextFile, type Unread } from '../system/read-file.js';
+import { readProcCmdline } from '../host/facts.js';
+import { describeFsError, errorCode, MAX_BYTES, readTrustedTextFile, type Unread } from '../host/read-file.js';
 import { evaluateShellFragment } from './shell-fragment.js';
 
 export const CONFIG_FILE = '/etc/default/kexec';

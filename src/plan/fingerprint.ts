@@ -1,29 +1,5 @@
-/**
- * What a loaded kernel was made from, so that a kernel loaded ahead of time
- * (PRELOAD=true, or `kexec-reboot load`) is booted only while it is still
- * exactly what the plan would load now.
- */
-export interface FileIdentity {
-  readonly path: string;
-  readonly device: number;
-  readonly inode: number;
-  readonly size: number;
-  readonly modifiedMs: number;
-}
-
-export interface Fingerprint {
-  readonly kernel: FileIdentity;
-  readonly initrds: readonly FileIdentity[];
-  readonly cmdline: string;
-  readonly fileSyscall: boolean;
-}
-
-/** Kept under /run while a kernel we loaded stays loaded. */
-export interface LoadRecord {
-  /** Absent while the load is under way, and so after one that was cut short. */
-  readonly fingerprint?: Fingerprint;
-  readonly loadedAt: string;
-}
+import type { FileIdentity } from '../host/inspect.js';
+import type { Fingerprint } from '../host/load-record.js';
 
 function sameFile(a: FileIdentity, b: FileIdentity): boolean {
   return a.path === b.path && a.device === b.device && a.inode === b.inode && a.size === b.size && a.modifiedMs === b.modifiedMs;

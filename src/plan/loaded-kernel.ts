@@ -1,4 +1,5 @@
-import { fingerprintDifference, type LoadRecord } from './fingerprint.js';
+import type { LoadRecord } from '../host/load-record.js';
+import { fingerprintDifference } from './fingerprint.js';
 import type { Plan } from './plan.js';
 
 /**

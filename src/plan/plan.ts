@@ -1,10 +1,11 @@
 import { basename } from 'node:path';
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
-import type { FileFacts } from '../system/inspect.js';
-import type { SystemFacts } from '../system/facts.js';
-import { KEXEC_TOOLS_COLD_FLAG } from '../system/paths.js';
+import type { FileFacts } from '../host/inspect.js';
+import type { SystemFacts } from '../host/facts.js';
+import { KEXEC_TOOLS_COLD_FLAG } from '../host/paths.js';
 import type { BootTarget, TargetProblem } from '../target/boot-target.js';
-import { fingerprintDifference, type Fingerprint, type LoadRecord } from './fingerprint.js';
+import type { Fingerprint, LoadRecord } from '../host/load-record.js';
+import { fingerprintDifference } from './fingerprint.js';
 import { whoseKernel } from './loaded-kernel.js';
 
 /** Everything a plan is decided from; gathered by the pipeline, so planning itself does no I/O. */

@@ -1,10 +1,10 @@
 import type { KexecConfig, Sourced } from '../config/config.js';
-import type { SystemRoot } from '../system-root.js';
-import { readProcCmdline } from '../system/facts.js';
-import { resolveLinks } from '../system/links.js';
-import { whyUnread } from '../system/read-file.js';
+import type { SystemRoot } from '../host/system-root.js';
+import { readProcCmdline } from '../host/facts.js';
+import { resolveLinks } from '../host/links.js';
+import { whyUnread } from '../host/read-file.js';
 import { inheritableCmdline } from './cmdline.js';
-import type { BootEntry, EntryLookup } from '../bootloader/index.js';
+import type { BootEntry, EntryLookup } from './bootloader/index.js';
 
 /** What kexec would boot: paths are system paths with symlinks followed. */
 export interface BootTarget {
@@ -76,7 +76,7 @@ function resolveConfiguredTarget(root: SystemRoot, config: KexecConfig): BootTar
  */
 async function bootloaderEntry(root: SystemRoot): Promise<EntryLookup> {
   // Loaded only when asked for: most systems never read grub.cfg, and every command starts faster without it.
-  const { findBlsEntry, findGrubEntry } = await import('../bootloader/index.js');
+  const { findBlsEntry, findGrubEntry } = await import('./bootloader/index.js');
   return findGrubEntry(root) ?? findBlsEntry(root) ?? { unusable: 'neither a GRUB configuration nor Boot Loader Spec entries were found' };
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createKexecRunner, explainLoadFailure } from '../../src/act/kexec-runner.js';
 import { cpio, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 import { loadSpec } from '../support/load-spec.js';
-import { readLoadRecord } from '../../src/system/load-record.js';
+import { readLoadRecord } from '../../src/host/load-record.js';
 
 let fake: FakeRoot;
 afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));

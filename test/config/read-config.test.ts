@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, formatDiagnostic, type KexecConfig } from '../../src/config/config.js';
 import { readConfig, readSettings } from '../../src/config/read-config.js';
-import { MAX_BYTES } from '../../src/system/read-file.js';
+import { MAX_BYTES } from '../../src/host/read-file.js';
 import { sourceWithSh, tempRoot, type TempRoot } from './sh.js';
 
 /** kexec-tools' own /etc/default/kexec as Debian ships it. */

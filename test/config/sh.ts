@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { systemRoot, type SystemRoot } from '../../src/system-root.js';
+import { systemRoot, type SystemRoot } from '../../src/host/system-root.js';
 
 /**
  * Sources `files` in order into one clean `/bin/sh` and returns each of `names`

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ConfigReading, type KexecConfig } from '../../src/config/config.js';
 import { planReboot, versionInFileName, type PlanInput } from '../../src/plan/plan.js';
-import type { SystemFacts } from '../../src/system/facts.js';
+import type { SystemFacts } from '../../src/host/facts.js';
 import { identity, loadSpec } from '../support/load-spec.js';
 
 const config: KexecConfig = DEFAULT_CONFIG;

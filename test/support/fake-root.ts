@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { systemRoot, type SystemRoot } from '../../src/system-root.js';
-import type { Programs } from '../../src/system/programs.js';
+import { systemRoot, type SystemRoot } from '../../src/host/system-root.js';
+import type { Programs } from '../../src/host/programs.js';
 
 /** How the fake kexec behaves on `-l`: load, fail like a refused image, hang, or claim success without loading. */
 export type FakeKexecMode = 'ok' | 'fail' | 'eperm' | 'hang' | 'lie';

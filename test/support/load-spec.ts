@@ -1,4 +1,4 @@
-import type { FileIdentity } from '../../src/plan/fingerprint.js';
+import type { FileIdentity } from '../../src/host/inspect.js';
 import type { LoadSpec } from '../../src/plan/plan.js';
 
 export function identity(path: string, inode = 1): FileIdentity {

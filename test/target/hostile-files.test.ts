@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOADER_GUID } from '../../src/bootloader/bls.js';
+import { LOADER_GUID } from '../../src/target/bootloader/bls.js';
 import { DEFAULT_CONFIG, type KexecConfig } from '../../src/config/config.js';
 import { resolveTarget, type BootTarget } from '../../src/target/boot-target.js';
-import { debianRoot, fakeRoot, type FakeRoot } from '../bootloader/fake-root.js';
+import { debianRoot, fakeRoot, type FakeRoot } from './bootloader/fake-root.js';
 import { efiVariable } from '../support/fake-root.js';
 
 const WITH_BOOTLOADER: KexecConfig = { ...DEFAULT_CONFIG, useGrubConfig: { value: true, origin: 'test' } };

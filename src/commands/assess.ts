@@ -1,0 +1,44 @@
+import { readConfig } from '../config/read-config.js';
+import { planReboot, type Plan, type PlanInput } from '../plan/plan.js';
+import type { SystemRoot } from '../host/system-root.js';
+import { readSystemFacts } from '../host/facts.js';
+import { readLoadRecord } from '../host/load-record.js';
+import { inspectInitrd, inspectKernel, type FileFacts } from '../host/inspect.js';
+import type { Programs } from '../host/programs.js';
+import { resolveTarget, type BootTarget } from '../target/boot-target.js';
+
+/** The plan and everything it was decided from: what `status` shows and the hook acts on. */
+export interface Assessment extends PlanInput {
+  readonly plan: Plan;
+}
+
+function inspectUnlessUnresolved(
+  target: BootTarget,
+  subject: 'kernel' | 'initrd',
+  systemPath: string,
+  inspect: (path: string) => FileFacts,
+): FileFacts {
+  // An unresolved path may still hold absolute links that would lead out of --root; its problem is already known.
+  const unresolved = target.problems.find((problem) => problem.subject === subject);
+  return unresolved ? { path: systemPath, problem: unresolved.message } : inspect(systemPath);
+}
+
+/** read config -> resolve the boot target -> plan. Reads the system; changes nothing. */
+export async function assess(root: SystemRoot, programs: Programs): Promise<Assessment> {
+  const reading = readConfig(root);
+  const target = await resolveTarget(root, reading.config);
+  const input: PlanInput = {
+    reading,
+    target,
+    kernelFile: inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p)),
+    initrdFiles: target.initrds.value.map((initrd) => inspectUnlessUnresolved(target, 'initrd', initrd, (p) => inspectInitrd(root, p))),
+    system: readSystemFacts(root, programs),
+    loadRecord: readLoadRecord(root),
+  };
+  return { ...input, plan: planReboot(input) };
+}
+
+/** The plan for loading a kernel now, by hand: what is loaded already gets replaced. */
+export function planFreshLoad(assessment: Assessment): Plan {
+  return planReboot({ ...assessment, system: { ...assessment.system, kernelLoaded: false } });
+}

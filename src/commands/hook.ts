@@ -1,0 +1,103 @@
+import { assess } from './assess.js';
+import type { Log } from '../host/log.js';
+import { describeOurKernel, matchesPlan, whoseKernel } from '../plan/loaded-kernel.js';
+import type { Plan } from '../plan/plan.js';
+import type { SystemRoot } from '../host/system-root.js';
+import type { Programs } from '../host/programs.js';
+import { detectShutdownVerb, type ShutdownVerb } from '../host/shutdown-verb.js';
+import { isKernelLoaded } from '../host/facts.js';
+import { readLoadRecord } from '../host/load-record.js';
+import { carryOut, describeOutcome, type Outcome } from '../act/carry-out.js';
+import { consumeKexecToolsColdFlag } from '../act/kexec-tools-cold-flag.js';
+import { clearOneShot } from '../act/one-shot.js';
+import { createKexecRunner, type KexecRunner } from '../act/kexec-runner.js';
+
+export interface HookLimits {
+  /** The whole hook, every kexec call included; kept under the unit's TimeoutStopSec. */
+  readonly totalMs: number;
+  /** One kexec call. */
+  readonly callMs: number;
+}
+
+/**
+ * On hardware a load takes well under a second; under emulation it has taken
+ * 16 s. The total counts from the process's start and stays well inside the
+ * unit's TimeoutStopSec=45, so the hook always gets to say what happened.
+ */
+export const DEFAULT_HOOK_LIMITS: HookLimits = { totalMs: 30_000, callMs: 25_000 };
+
+/**
+ * The unload after a SIGTERM (SIGKILL follows) or an error: short, and
+ * outside the hook's deadline, which may be what has just run out.
+ */
+const CLEAN_UP_UNLOAD_MS = 2_000;
+
+/**
+ * What the final kexec -e will find once the hook stopped part way, made
+ * safe: a kernel loaded by hand is the admin's and stays, as planReboot says;
+ * one of ours stays only when it is what the plan would load now. Never throws.
+ */
+async function settleLoadedKernel(root: SystemRoot, runner: KexecRunner, plan: Plan | undefined, stoppedBy: string): Promise<Outcome> {
+  const loaded = whoseKernel(isKernelLoaded(root), readLoadRecord(root));
+  if (loaded.by === 'nobody') return { path: 'firmware', message: `${stoppedBy}; no kernel is loaded` };
+  if (loaded.by === 'hand') return { path: 'kexec', message: `${stoppedBy}; the kernel loaded by hand stays loaded` };
+  const kernel = describeOurKernel(loaded.record);
+  if (matchesPlan(loaded.record, plan)) return { path: 'kexec', message: `${stoppedBy}; ${kernel} is what the plan names and stays loaded` };
+  const unloaded = await runner.unload().catch((error: unknown) => ({ ok: false, detail: errorMessage(error) }));
+  return unloaded.ok
+    ? { path: 'firmware', message: `${stoppedBy}; unloaded ${kernel}: it was not verified against the plan` }
+    : { path: 'kexec', message: `${stoppedBy}; ${kernel} was not verified against the plan and could not be unloaded: ${unloaded.detail}` };
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs while the machine goes down: loads the planned kernel when, and only
+ * when, this is a reboot. It logs one line per decision and never throws: a
+ * failure here may only ever turn a kexec into a normal firmware reboot, or
+ * leave a kernel that the plan names or that was loaded by hand.
+ */
+export async function runShutdownHook(
+  root: SystemRoot,
+  programs: Programs,
+  log: Log,
+  givenVerb: ShutdownVerb | undefined,
+  limits: HookLimits = DEFAULT_HOOK_LIMITS,
+  // Node's own start-up counts too: under load it has taken seconds.
+  startedAt = Date.now() - process.uptime() * 1000,
+): Promise<void> {
+  const deadline = startedAt + limits.totalMs;
+  // Known once assessed: what a kernel of ours must match to stay loaded should the hook stop part way.
+  let plan: Plan | undefined;
+  // Stopped by the init system or by an error, the hook must still say how the
+  // reboot ends, and make it end that way.
+  const cleanUpRunner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: CLEAN_UP_UNLOAD_MS });
+  const settle = async (stoppedBy: string) => log('err', describeOutcome(await settleLoadedKernel(root, cleanUpRunner, plan, stoppedBy)));
+  const onTerm = () => void settle('stopped by the init system').finally(() => process.exit(0));
+  process.once('SIGTERM', onTerm);
+  try {
+    const verb = givenVerb ?? (await detectShutdownVerb(root, programs, Math.min(5_000, limits.totalMs)));
+    if (verb !== 'reboot' && verb !== 'kexec') {
+      log('info', verb ? `${verb}: no kexec` : 'not a reboot (no reboot job queued): no kexec');
+      return;
+    }
+    const assessment = await assess(root, programs);
+    plan = assessment.plan;
+    for (const warning of assessment.plan.warnings) log('warning', warning);
+    const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
+    const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
+    log(outcome.path === 'kexec' ? 'notice' : 'warning', describeOutcome(outcome));
+    const kexecToolsFlag = consumeKexecToolsColdFlag(root);
+    if (kexecToolsFlag) log(kexecToolsFlag.ok ? 'info' : 'warning', kexecToolsFlag.detail);
+    const { oneShot } = assessment.target;
+    if (outcome.path === 'kexec' && oneShot) {
+      const cleared = await clearOneShot(root, programs, oneShot);
+      log(cleared.ok ? 'info' : 'warning', cleared.detail);
+    }
+  } catch (error) {
+    log('debug', error instanceof Error && error.stack ? error.stack : String(error));
+    await settle(`unexpected error: ${errorMessage(error)}`);
+  } finally {
+    process.removeListener('SIGTERM', onTerm);
+  }
+}

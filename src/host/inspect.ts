@@ -1,0 +1,93 @@
+import { closeSync, readSync } from 'node:fs';
+import type { SystemRoot } from './system-root.js';
+import { openRegularFile, whyUnread } from './read-file.js';
+import { untrustedBecause } from './trust.js';
+
+/** Which file a load was made from: a changed or replaced file is a different one. */
+export interface FileIdentity {
+  readonly path: string;
+  readonly device: number;
+  readonly inode: number;
+  readonly size: number;
+  readonly modifiedMs: number;
+}
+
+/** What the planner needs to know about a kernel or initrd file. */
+export interface FileFacts {
+  readonly path: string;
+  /** Set when the file is usable: what a load made from it is compared by. */
+  readonly identity?: FileIdentity;
+  /** Why the file cannot be used, or undefined when it can. */
+  readonly problem?: string;
+}
+
+/** The Linux x86 boot protocol puts "HdrS" at offset 0x202 of a bzImage. */
+const BZIMAGE_MAGIC_OFFSET = 0x202;
+const BZIMAGE_MAGIC = 'HdrS';
+
+/**
+ * Opens a file for reading without blocking on FIFOs and without trusting its
+ * type: only regular files, owned and writable only by root, are kernels or initrds.
+ */
+function openTrustedFile(root: SystemRoot, systemPath: string): { fd: number; identity: FileIdentity } | { problem: string } {
+  const opened = openRegularFile(root, systemPath);
+  if (opened.kind !== 'open') return { problem: whyUnread(systemPath, opened) };
+  const { fd, stats } = opened;
+  const problem = untrustedBecause(stats, systemPath);
+  if (problem) {
+    closeSync(fd);
+    return { problem };
+  }
+  return { fd, identity: { path: systemPath, device: stats.dev, inode: stats.ino, size: stats.size, modifiedMs: stats.mtimeMs } };
+}
+
+/**
+ * How an initramfs can start, as the kernel's unpacker accepts it: a cpio
+ * archive (Debian puts uncompressed microcode first) or one of the
+ * compressions initramfs-tools and dracut use. Anything else makes the new
+ * kernel panic with "Initramfs unpacking failed", far from any firmware
+ * fallback, so it is refused here while a normal reboot is still possible.
+ */
+const INITRD_MAGICS: readonly (readonly number[])[] = [
+  [0x30, 0x37, 0x30, 0x37, 0x30], // "07070": cpio newc and crc
+  [0x1f, 0x8b], // gzip
+  [0x28, 0xb5, 0x2f, 0xfd], // zstd
+  [0xfd, 0x37, 0x7a, 0x58, 0x5a], // xz
+  [0x02, 0x21, 0x4c, 0x18], // lz4 legacy
+  [0x42, 0x5a, 0x68], // bzip2 "BZh"
+  [0x5d, 0x00, 0x00], // lzma
+  [0x89, 0x4c, 0x5a, 0x4f], // lzop
+];
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  return buffer.subarray(0, readSync(fd, buffer, 0, length, position));
+}
+
+function inspectFile(root: SystemRoot, systemPath: string, contentProblem: (fd: number) => string | undefined): FileFacts {
+  const opened = openTrustedFile(root, systemPath);
+  if ('problem' in opened) return { path: systemPath, problem: opened.problem };
+  try {
+    const problem = contentProblem(opened.fd);
+    return problem ? { path: systemPath, problem } : { path: systemPath, identity: opened.identity };
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+export function inspectInitrd(root: SystemRoot, systemPath: string): FileFacts {
+  return inspectFile(root, systemPath, (fd) => {
+    const start = readAt(fd, 6, 0);
+    if (start.length === 0) return `${systemPath} is empty`;
+    const known = INITRD_MAGICS.some((magic) => magic.every((byte, i) => start[i] === byte));
+    return known ? undefined : `${systemPath} is not an initramfs (neither a cpio archive nor a compressed one)`;
+  });
+}
+
+export function inspectKernel(root: SystemRoot, systemPath: string): FileFacts {
+  return inspectFile(root, systemPath, (fd) =>
+    readAt(fd, BZIMAGE_MAGIC.length, BZIMAGE_MAGIC_OFFSET).toString('latin1') === BZIMAGE_MAGIC
+      ? undefined
+      : `${systemPath} is not a Linux kernel image (no bzImage header)`,
+  );
+}

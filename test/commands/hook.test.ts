@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { runShutdownHook } from '../../src/commands/hook.js';
+import type { Log } from '../../src/host/log.js';
+import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+
+let fake: FakeRoot;
+afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
+
+async function hook(verb?: 'reboot' | 'poweroff', limits?: { totalMs: number; callMs: number }) {
+  const lines: string[] = [];
+  const log: Log = (priority, message) => lines.push(`${priority}: ${message}`);
+  await runShutdownHook(fake.root, fake.programs, log, verb, limits, Date.now());
+  return lines;
+}
+
+function underSystemd(jobs: string) {
+  fake.write('/run/systemd/system/.keep', '');
+  fake.write('/fake/list-jobs', jobs);
+}
+
+describe('runShutdownHook', () => {
+  it('loads the kernel on a reboot that systemd has queued', async () => {
+    fake = makeFakeRoot();
+    underSystemd('1021 reboot.target start waiting\n1077 ssh.service stop running\n');
+    const lines = await hook();
+    expect(lines).toEqual(['notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 (LOAD_KEXEC is true (default))']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l']);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('1');
+  });
+
+  it('does nothing on a poweroff, whether systemd says so or the init script does', async () => {
+    fake = makeFakeRoot();
+    underSystemd('900 poweroff.target start waiting\n');
+    expect(await hook()).toEqual(['info: poweroff: no kexec']);
+    expect(await hook('poweroff')).toEqual(['info: poweroff: no kexec']);
+    expect(fake.invocations('kexec')).toEqual([]);
+  });
+
+  it('does nothing when it cannot tell that this is a reboot', async () => {
+    fake = makeFakeRoot();
+    expect(await hook()).toEqual(['info: not a reboot (no reboot job queued): no kexec']);
+    expect(fake.invocations('kexec')).toEqual([]);
+  });
+
+  it('logs why the reboot goes through firmware when the kernel is missing', async () => {
+    fake = makeFakeRoot();
+    fake.remove('/boot/vmlinuz-6.1.0-9-amd64');
+    expect(await hook('reboot')).toEqual(['warning: reboot through firmware: /boot/vmlinuz-6.1.0-9-amd64 does not exist']);
+    expect(fake.invocations('kexec')).toEqual([]);
+  });
+
+  it("honours kexec-tools' /no-kexec-reboot once: firmware this time, removed for the next", async () => {
+    fake = makeFakeRoot();
+    fake.write('/no-kexec-reboot', '');
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(await hook('reboot')).toEqual([
+      'warning: reboot through firmware: /no-kexec-reboot exists: a firmware restart was asked for (by coldreboot, or by hand)',
+      'info: removed /no-kexec-reboot: it asked for this reboot only',
+    ]);
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
+    expect(fake.exists('/no-kexec-reboot')).toBe(false);
+    expect(await hook('reboot')).toEqual(['notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 (LOAD_KEXEC is true (default))']);
+  });
+
+  it('leaves /no-kexec-reboot for the next reboot on a poweroff, as kexec-tools did', async () => {
+    fake = makeFakeRoot();
+    fake.write('/no-kexec-reboot', '');
+    expect(await hook('poweroff')).toEqual(['info: poweroff: no kexec']);
+    expect(fake.exists('/no-kexec-reboot')).toBe(true);
+  });
+
+  it('ends within its budget when kexec hangs, leaving nothing loaded', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('hang');
+    const lines = await hook('reboot', { totalMs: 600, callMs: 20_000 });
+    expect(lines).toEqual(['warning: reboot through firmware: kexec -l did not finish in time']);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
+  }, 5_000);
+
+  it('reports a broken configuration line and reboots through firmware', async () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'LOAD_KEXEC=true\nAPPEND="unterminated\n');
+    const [line] = await hook('reboot');
+    expect(line).toMatch(/^warning: reboot through firmware: the configuration cannot be used: \/etc\/default\/kexec:2: /);
+  });
+});

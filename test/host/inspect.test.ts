@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { inspectInitrd, inspectKernel } from '../../src/host/inspect.js';
+import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+
+let fake: FakeRoot;
+afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
+
+describe('inspectKernel', () => {
+  it('accepts a bzImage', () => {
+    fake = makeFakeRoot();
+    expect(inspectKernel(fake.root, '/boot/vmlinuz-6.1.0-9-amd64')).toMatchObject({ path: '/boot/vmlinuz-6.1.0-9-amd64', identity: { size: 1024 } });
+  });
+
+  it.each([
+    ['a text file', (f: FakeRoot) => f.write('/boot/k', 'not a kernel'), /not a Linux kernel image/],
+    ['an empty file', (f: FakeRoot) => f.write('/boot/k', ''), /not a Linux kernel image/],
+    ['a directory', (f: FakeRoot) => fs.mkdirSync(`${f.dir}/boot/k`), /not a regular file/],
+    ['a FIFO, without blocking', (f: FakeRoot) => execFileSync('mkfifo', [`${f.dir}/boot/k`]), /not a regular file/],
+    ['a device, without opening it', (f: FakeRoot) => fs.symlinkSync('/dev/zero', `${f.dir}/boot/k`), /not a regular file \(a device\)/],
+    ['a missing file', () => undefined, /does not exist/],
+    ['a kernel others may write', (f: FakeRoot) => (f.write('/boot/k', Buffer.alloc(1024)), fs.chmodSync(`${f.dir}/boot/k`, 0o666)), /writable by everyone/],
+  ])('rejects %s', (_, make, problem) => {
+    fake = makeFakeRoot();
+    make(fake);
+    expect(inspectKernel(fake.root, '/boot/k').problem).toMatch(problem);
+  });
+});
+
+describe('inspectInitrd', () => {
+  it.each([
+    ['cpio (microcode first)', Buffer.from('070701000000')],
+    ['gzip', Buffer.from([0x1f, 0x8b, 0x08, 0])],
+    ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0])],
+    ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0])],
+  ])('accepts an initramfs that starts as %s', (_, start) => {
+    fake = makeFakeRoot();
+    fake.write('/boot/i', start);
+    expect(inspectInitrd(fake.root, '/boot/i')).toMatchObject({ identity: { size: start.length } });
+  });
+
+  it('refuses garbage, which would make the new kernel panic', () => {
+    fake = makeFakeRoot();
+    fake.write('/boot/i', 'this is not an initramfs');
+    expect(inspectInitrd(fake.root, '/boot/i').problem).toBe('/boot/i is not an initramfs (neither a cpio archive nor a compressed one)');
+  });
+
+  it('accepts a non-empty file and rejects an empty one', () => {
+    fake = makeFakeRoot();
+    expect(inspectInitrd(fake.root, '/boot/initrd.img-6.1.0-9-amd64').problem).toBeUndefined();
+    fake.write('/boot/empty', '');
+    expect(inspectInitrd(fake.root, '/boot/empty').problem).toBe('/boot/empty is empty');
+  });
+});
