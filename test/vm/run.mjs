@@ -92,7 +92,7 @@ else progress('SELF-TEST of the harness only: no package installed, no scenario 
 const runs = selftest
   ? [{ release: 13, init: 'systemd', chain: 'selftest' }]
   : [
-      ...(only.includes('base') ? releases.flatMap((release) => inits.map((init) => ({ release, init, chain: init }))) : []),
+      ...(only.includes('base') ? releases.flatMap((release) => inits.map((init) => ({ release, init, chain: CHAINS[`${init}-debian${release}`] ? `${init}-debian${release}` : init }))) : []),
       ...(inits.includes('systemd')
         ? [
             ...(only.includes('preload') ? releases.filter((r) => r === 13 || full).map((release) => ({ release, init: 'systemd', chain: 'preload', label: 'preload' })) : []),

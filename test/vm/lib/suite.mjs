@@ -84,6 +84,23 @@ export function analyze(events) {
   return { boots, transitions };
 }
 
+const monotonic = (line) => Number(line.match(/^\[\s*(\d+\.\d+)\]/)?.[1]);
+/**
+ * What the shutdown hook did on the way down, from the previous boot's
+ * journal: its wall and CPU time (systemd's stop job and "Consumed" line) and
+ * its own last words. How close a run came to the hook's time limit shows
+ * here before it shows as a firmware reboot.
+ */
+export function hookReport(tr) {
+  const log = tr.next?.prevlog ?? [];
+  const stopping = log.find((l) => /Stopping kexec-reboot\.service/.test(l));
+  const stopped = log.find((l) => /Stopped kexec-reboot\.service/.test(l));
+  const cpu = log.find((l) => /kexec-reboot\.service: Consumed/.test(l))?.match(/Consumed (.*?) CPU time/)?.[1];
+  const said = [...log, ...tr.lines].filter((l) => /kexec-reboot(\[\d+\])?:/.test(l) && !/systemd\[1\]/.test(l)).slice(-3).map((l) => l.replace(/^.*?kexec-reboot(\[\d+\])?: /, ''));
+  const wall = stopping && stopped ? `${(monotonic(stopped) - monotonic(stopping)).toFixed(1)} s` : undefined;
+  return { wall, cpu, said };
+}
+
 function judge(stepId, tr, ctx) {
   const step = STEPS[stepId];
   const row = { id: stepId, title: step.title, expected: step.expect, observed: 'not reached', down: null, up: null, ok: false, note: '' };
@@ -105,6 +122,10 @@ function judge(stepId, tr, ctx) {
     if (!log.some((l) => step.reason.test(l))) problems.push(`no logged reason matching ${step.reason}`);
   }
   row.ok = problems.length === 0;
+  if (!row.ok) {
+    const hook = hookReport(tr);
+    if (hook.wall || hook.said.length) problems.push(`the hook${hook.wall ? ` ran ${hook.wall} (CPU ${hook.cpu ?? '?'})` : ''}${hook.said.length ? `, said: ${hook.said.join(' | ')}` : ''}`);
+  }
   row.note = problems.join('; ');
   return row;
 }
@@ -208,6 +229,8 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
   const vmSeconds = (Date.now() - vmStart) / 1000;
   if (process.env.KRVM_KEEP !== '1') fs.rmSync(disk, { force: true });
   const { rows, boots, transitions } = judgeChain({ release, init: label ? `${init}+${label}` : init, chain, events, ctx });
+  const hookTimes = transitions.map((tr) => ({ step: tr.step, ...hookReport(tr) })).filter((h) => h.wall);
+  if (hookTimes.length) progress(`${tag}: the shutdown hook's wall time (CPU) per step: ${hookTimes.map((h) => `${h.step}: ${h.wall} (${h.cpu ?? '?'})`).join(', ')}`);
   progress(`${tag}: VM finished in ${vmSeconds.toFixed(0)} s, ${rows.filter((r) => r.ok).length}/${rows.length} steps passed (serial log: ${path.join(dir, `${name}.serial.log`)})`);
   return { rows, boots, transitions, vmSeconds, name, events };
 }
