@@ -1,7 +1,7 @@
 import { assess } from './assess.js';
 import type { Log } from '../host/log.js';
-import { describeOurKernel, matchesPlan, whoseKernel } from '../plan/loaded-kernel.js';
-import type { Plan } from '../plan/plan.js';
+import { describeOurKernel, whoseKernel } from '../plan/loaded-kernel.js';
+import { matchesPlan, type Plan } from '../plan/plan.js';
 import type { SystemRoot } from '../host/system-root.js';
 import type { Programs } from '../host/programs.js';
 import { detectShutdownVerb, type ShutdownVerb } from '../host/shutdown-verb.js';
@@ -25,7 +25,7 @@ export interface HookLimits {
  * and the hook 15 s, which a loaded host stretches to twice that. The total counts from the process's start and ends 5 s before the
  * unit's TimeoutStopSec=45, so the hook always gets to say what happened.
  */
-export const DEFAULT_HOOK_LIMITS: HookLimits = { totalMs: 40_000, callMs: 25_000 };
+const DEFAULT_HOOK_LIMITS: HookLimits = { totalMs: 40_000, callMs: 25_000 };
 
 /** Asking systemd which shutdown is under way; a slow answer must leave time for the load. */
 const VERB_QUERY_MS = 10_000;

@@ -1,6 +1,4 @@
 import type { LoadRecord } from '../host/load-record.js';
-import { fingerprintDifference } from './fingerprint.js';
-import type { Plan } from './plan.js';
 
 /**
  * Whose kernel is loaded. Our load record is the only mark we leave: a kernel
@@ -14,18 +12,6 @@ export type LoadedKernel =
 export function whoseKernel(kernelLoaded: boolean, record: LoadRecord | undefined): LoadedKernel {
   if (!kernelLoaded) return { by: 'nobody' };
   return record ? { by: 'kexec-reboot', record } : { by: 'hand' };
-}
-
-/**
- * Whether a kernel we loaded may be booted under this plan: only when it is
- * exactly what the plan would load now. A load that never finished, or no
- * plan at all, proves nothing.
- */
-export function matchesPlan(record: LoadRecord, plan: Plan | undefined): boolean {
-  if (!record.fingerprint || plan?.action !== 'kexec') return false;
-  // A 'preloaded' plan was made from this very record, and found it current.
-  if (plan.reason === 'preloaded') return true;
-  return plan.reason === 'configured' && fingerprintDifference(record.fingerprint, plan.load.fingerprint) === undefined;
 }
 
 /** A kernel we loaded, in words for the log. */

@@ -149,3 +149,15 @@ export function planReboot(input: PlanInput): Plan {
     ? { ...plan, why: `${difference} since the kernel was loaded at ${ours.loadedAt}: loading it again` }
     : { action: 'kexec', reason: 'preloaded', why: `the kernel loaded at ${ours.loadedAt} is still what the configuration names`, warnings: plan.warnings };
 }
+
+/**
+ * Whether a kernel we loaded may be booted under this plan: only when it is
+ * exactly what the plan would load now. A load that never finished, or no
+ * plan at all, proves nothing.
+ */
+export function matchesPlan(record: LoadRecord, plan: Plan | undefined): boolean {
+  if (!record.fingerprint || plan?.action !== 'kexec') return false;
+  // A 'preloaded' plan was made from this very record, and found it current.
+  if (plan.reason === 'preloaded') return true;
+  return plan.reason === 'configured' && fingerprintDifference(record.fingerprint, plan.load.fingerprint) === undefined;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchesPlan, whoseKernel } from '../../src/plan/loaded-kernel.js';
+import { whoseKernel } from '../../src/plan/loaded-kernel.js';
+import { matchesPlan } from '../../src/plan/plan.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { identity, loadSpec } from '../support/load-spec.js';
 

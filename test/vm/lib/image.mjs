@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CACHE, REPO, progress, run } from './host.mjs';
 
-export const RELEASES = {
+const RELEASES = {
   12: { codename: 'bookworm', keyring: '/usr/share/keyrings/debian-archive-bookworm-stable.gpg' },
   13: { codename: 'trixie', keyring: '/usr/share/keyrings/debian-archive-trixie-stable.gpg' },
 };
@@ -19,11 +19,11 @@ const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'p
 // (kdump-tools.service loads a crash kernel with `kexec -p` at boot;
 // makedumpfile comes with it) and molly-guard (which diverts reboot and
 // coldreboot to put its checks in front of them).
-export const VARIANTS = {
+const VARIANTS = {
   grub: ['grub2-common', 'grub-pc-bin', 'grub-efi-amd64-bin'],
   kdump: ['kdump-tools', 'molly-guard'],
 };
-export function packageList(init, variant) {
+function packageList(init, variant) {
   const base = init === 'sysvinit'
     ? [...COMMON, 'sysvinit-core', 'sysv-rc', 'initscripts']
     : [...COMMON, 'systemd-sysv', 'libpam-systemd'];
@@ -212,7 +212,7 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
  * console (which OVMF copies to the serial line) instead of gfxterm. The
  * menu keeps Debian's default 5 s timeout.
  */
-export async function grubMkconfig({ tree, uuid, device, log }) {
+async function grubMkconfig({ tree, uuid, device, log }) {
   const dg = path.join(tree, 'etc/default/grub');
   // Debian's template, which grub-pc's and grub-efi-amd64's postinst copy there.
   if (!fs.existsSync(dg)) fs.copyFileSync(path.join(tree, 'usr/share/grub/default/grub'), dg);

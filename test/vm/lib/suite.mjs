@@ -8,7 +8,7 @@ import { CHAINS, MACHINES, STEPS, norm } from './scenarios.mjs';
 import { OVMF_CODE, ovmfVars } from './uefi.mjs';
 import { runVM } from './vm.mjs';
 
-export function appendFor(uname, extra = '') {
+function appendFor(uname, extra = '') {
   // BOOT_IMAGE= as GRUB passes it, so the suite sees it stripped on kexec.
   return `BOOT_IMAGE=/boot/vmlinuz-${uname} root=/dev/vda ro console=ttyS0 panic=10${extra ? ` ${extra}` : ''}`;
 }
@@ -91,7 +91,7 @@ const monotonic = (line) => Number(line.match(/^\[\s*(\d+\.\d+)\]/)?.[1]);
  * its own last words. How close a run came to the hook's time limit shows
  * here before it shows as a firmware reboot.
  */
-export function hookReport(tr) {
+function hookReport(tr) {
   const log = tr.next?.prevlog ?? [];
   const stopping = log.find((l) => /Stopping kexec-reboot\.service/.test(l));
   const stopped = log.find((l) => /Stopped kexec-reboot\.service/.test(l));

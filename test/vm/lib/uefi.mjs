@@ -9,7 +9,7 @@ import path from 'node:path';
 import { run } from './host.mjs';
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
-export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 
 const MiB = 1024 * 1024;
 const ESP_MIB = 64;
