@@ -245,6 +245,7 @@ export const STEPS = {
     expect: 'kexec',
     check: (tr, ctx) => {
       const status = tr.pre.find((l) => l.startsWith('KRVM status-json:'));
+      if (!tr.pre.includes('KRVM boot-waits-for-preload: 0')) return `multi-user.target waits for kexec-reboot-preload.service: ${tr.pre.find((l) => l.startsWith('KRVM boot-waits-for-preload:')) ?? 'not reported'}`;
       if (!status) return 'no status-json line before the reboot';
       if (!/"reason":\s*"preloaded"/.test(status)) return `status --json before the reboot is not reason: preloaded: ${status.slice(0, 300)}`;
       if (!(tr.next?.prevlog ?? []).some((l) => /still what the configuration names/.test(l))) return 'the hook did not log "still what the configuration names" in the next boot\'s journal';
