@@ -15,6 +15,7 @@
  *   in the submenu is what follows the first unescaped `>` of the value (or
  *   unset, i.e. entry 0, when nothing follows).
  */
+import type { MenuContext } from './grub-menu.js';
 
 /** The part of an entry that default matching looks at. */
 export interface MenuItemKey {
@@ -104,4 +105,17 @@ export function chooseDefault(items: readonly MenuItemKey[], value: string | und
     if (item.id !== null && menuentryEq(item.id, value)) return { index: i, how: 'id', inner };
   }
   return { index: 0, how: 'fallback', inner };
+}
+
+export type DefaultReading =
+  | { choice: DefaultChoice; value: string | undefined; from: ReadonlySet<string> }
+  | { unknown: string };
+
+/** Which item of `menu` GRUB boots, given its `default` variable. */
+export function readDefault(menu: MenuContext): DefaultReading {
+  const v = menu.env.get('default');
+  if (v && 'unknown' in v) return { unknown: v.unknown };
+  const value = v?.value;
+  const choice = chooseDefault(menu.items, value);
+  return { choice, value, from: v ? v.from : new Set() };
 }

@@ -5,7 +5,8 @@
  * Paths stay GRUB paths here (relative to GRUB's root filesystem); grub.ts
  * maps them onto system paths.
  */
-import { evaluateEntryBody, expandWord, type CommandEvent, type GrubHost, type MenuContext, type MenuItem } from './grub-config.js';
+import { evaluateEntryBody, type CommandEvent, type GrubHost, type MenuContext, type MenuItem } from './grub-menu.js';
+import { expandWord } from './grub-variables.js';
 import { literalText, type Word } from './grub-script.js';
 
 export const LINUX_COMMANDS = new Set(['linux', 'linux16', 'linuxefi']);

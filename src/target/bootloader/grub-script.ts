@@ -1,7 +1,7 @@
 /**
  * A parser for the GRUB script language as grub-mkconfig writes it
  * (grub-core/script/yylex.l, parser.y). It only builds a syntax tree; nothing
- * is executed here. See grub-config.ts for the (very limited) evaluation.
+ * is executed here. See grub-menu.ts for the (very limited) evaluation.
  */
 
 /** A piece of a word: literal text, or a variable reference. */

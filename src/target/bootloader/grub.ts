@@ -2,7 +2,7 @@
  * findGrubEntry: the entry GRUB would boot next on this system, from
  * /boot/grub/grub.cfg (or /boot/grub2/grub.cfg) and the grubenv next to it.
  *
- * The default is resolved as GRUB does it (see grub-config.ts and
+ * The default is resolved as GRUB does it (see grub-menu.ts and
  * grub-default.ts): Debian's header sets `default` from grubenv's one-shot
  * `next_entry` (grub-reboot) when it is set, else from GRUB_DEFAULT, which for
  * GRUB_DEFAULT=saved is `${saved_entry}` (grub-set-default). Nothing is
@@ -27,7 +27,8 @@
 import { posix } from 'node:path';
 import type { SystemRoot } from '../../host/system-root.js';
 import { isRegularFile, MAX_BYTES, notRegularFile, readTrustedTextFile, statPath, whyUnread } from '../../host/read-file.js';
-import { evaluateMenu, evaluateSubmenu, readDefault, type GrubHost, type MenuContext, type MenuItem } from './grub-config.js';
+import { readDefault } from './grub-default.js';
+import { evaluateMenu, evaluateSubmenu, type GrubHost, type MenuContext, type MenuItem } from './grub-menu.js';
 import { readEntryFiles, type GrubEntryFiles } from './grub-entry.js';
 import { readGrubenv } from './grubenv.js';
 import { GrubScriptError, parseGrubScript, type Script } from './grub-script.js';

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { chooseDefault, grubStrtoul, innerDefault, menuentryEq } from '../../../src/target/bootloader/grub-default.js';
+import { chooseDefault, grubStrtoul, innerDefault, menuentryEq, readDefault } from '../../../src/target/bootloader/grub-default.js';
+import { evaluateMenu } from '../../../src/target/bootloader/grub-menu.js';
+import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
 
 const items = [
   { title: 'Debian GNU/Linux', id: 'gnulinux-simple' },
@@ -55,5 +57,13 @@ describe('chooseDefault', () => {
     expect(innerDefault('A >> B>x')).toBe('x');
     expect(innerDefault('1>')).toBeUndefined();
     expect(innerDefault('1')).toBeUndefined();
+  });
+});
+
+describe('readDefault', () => {
+  test('reads the value through the menu', () => {
+    const host = { grubDir: '/boot/grub', fileTest: () => false, loadEnv: () => new Map(), readScript: () => ({ unknown: 'not read' }) };
+    const menu = evaluateMenu(parseGrubScript("set default=b\nmenuentry 'a' { true; }\nmenuentry 'b' { true; }\n"), host);
+    expect(readDefault(menu)).toMatchObject({ choice: { index: 1, how: 'title' }, value: 'b' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateMenu, readDefault, type GrubHost } from '../../../src/target/bootloader/grub-config.js';
+import { evaluateMenu, type GrubHost } from '../../../src/target/bootloader/grub-menu.js';
 import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
 
 function host(grubenv: Map<string, string> | null): GrubHost {
@@ -48,9 +48,5 @@ if test "a" != "b"; then c=3; fi
   test('configfile and an unreadable source make the menu unknowable', () => {
     expect(run('configfile /boot/grub/other.cfg\n').fatal[0]).toContain('configfile');
     expect(run('source $prefix/custom.cfg\n').fatal[0]).toContain('no such file');
-  });
-  test('readDefault reads the value through the menu', () => {
-    const menu = run("set default=b\nmenuentry 'a' { true; }\nmenuentry 'b' { true; }\n");
-    expect(readDefault(menu)).toMatchObject({ choice: { index: 1, how: 'title' }, value: 'b' });
   });
 });
