@@ -15,7 +15,7 @@
  *   in the submenu is what follows the first unescaped `>` of the value (or
  *   unset, i.e. entry 0, when nothing follows).
  */
-import type { MenuContext } from './grub-menu.js';
+import { evaluateSubmenu, type GrubHost, type MenuContext, type MenuItem } from './grub-menu.js';
 
 /** The part of an entry that default matching looks at. */
 export interface MenuItemKey {
@@ -112,10 +112,55 @@ export type DefaultReading =
   | { unknown: string };
 
 /** Which item of `menu` GRUB boots, given its `default` variable. */
-export function readDefault(menu: MenuContext): DefaultReading {
+function readDefault(menu: MenuContext): DefaultReading {
   const v = menu.env.get('default');
   if (v && 'unknown' in v) return { unknown: v.unknown };
   const value = v?.value;
   const choice = chooseDefault(menu.items, value);
   return { choice, value, from: v ? v.from : new Set() };
+}
+
+const MAX_SUBMENU_DEPTH = 16;
+
+function quote(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** Follows `default` through the menu and its submenus to one entry. */
+export function resolveGrubDefault(
+  top: MenuContext,
+  host: GrubHost,
+): { item: MenuItem; menu: MenuContext; titles: string[]; how: string; viaNextEntry: boolean } | { unusable: string } {
+  if (top.fatal.length > 0) return { unusable: top.fatal.join('; ') };
+  const first = readDefault(top);
+  if ('unknown' in first) return { unusable: `cannot tell the default entry: ${first.unknown}` };
+  const from = first.from;
+  const viaNextEntry = from.has('next_entry') && first.value !== undefined && first.value !== '';
+  const source = from.has('next_entry') ? 'next_entry' : from.has('saved_entry') ? 'saved_entry' : 'default';
+  let how: string;
+  if (first.value === undefined) how = 'default not set: the first entry';
+  else how = `via ${source}=${quote(first.value)}`;
+  let menu = top;
+  const titles: string[] = [];
+  for (let depth = 0; depth < MAX_SUBMENU_DEPTH; depth++) {
+    if (menu.fatal.length > 0) return { unusable: menu.fatal.join('; ') };
+    const reading = readDefault(menu);
+    if ('unknown' in reading) return { unusable: `cannot tell the default entry: ${reading.unknown}` };
+    const { choice } = reading;
+    const where = titles.length === 0 ? 'the menu' : `submenu ${quote(titles.join('>'))}`;
+    if (menu.items.length === 0) return { unusable: `${where} has no entries` };
+    const item = menu.items[choice.index]!;
+    const needsAll = choice.how === 'fallback' ? menu.items : menu.items.slice(0, choice.index + 1);
+    const conditional = choice.how === 'title' || choice.how === 'id' ? (item.conditional ? item : undefined) : needsAll.find((i) => i.conditional);
+    if (conditional) {
+      return { unusable: `the default of ${where} depends on whether the entry on line ${conditional.line} exists, which is decided ${conditional.conditional}` };
+    }
+    if (choice.how === 'fallback') {
+      how += `, which matches no entry${titles.length ? ` of ${where}` : ''}, so GRUB falls back to entry 0`;
+    }
+    titles.push(item.title ?? `#${choice.index}`);
+    if (item.kind === 'menuentry') return { item, menu, titles, how, viaNextEntry };
+    menu = evaluateSubmenu(menu, item, choice.inner, from, host);
+  }
+  return { unusable: 'submenus nested too deeply' };
 }

@@ -27,8 +27,8 @@
 import { posix } from 'node:path';
 import type { SystemRoot } from '../../host/system-root.js';
 import { isRegularFile, MAX_BYTES, notRegularFile, readTrustedTextFile, statPath, whyUnread } from '../../host/read-file.js';
-import { readDefault } from './grub-default.js';
-import { evaluateMenu, evaluateSubmenu, type GrubHost, type MenuContext, type MenuItem } from './grub-menu.js';
+import { resolveGrubDefault } from './grub-default.js';
+import { evaluateMenu, type GrubHost } from './grub-menu.js';
 import { readEntryFiles, type GrubEntryFiles } from './grub-entry.js';
 import { readGrubenv } from './grubenv.js';
 import { GrubScriptError, parseGrubScript, type Script } from './grub-script.js';
@@ -113,51 +113,6 @@ export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel
   return { kernel, initrds };
 }
 
-const MAX_SUBMENU_DEPTH = 16;
-
-function quote(s: string): string {
-  return JSON.stringify(s);
-}
-
-/** Follows `default` through the menu and its submenus to one entry. */
-export function resolveGrubDefault(
-  top: MenuContext,
-  host: GrubHost,
-): { item: MenuItem; menu: MenuContext; titles: string[]; how: string; viaNextEntry: boolean } | { unusable: string } {
-  if (top.fatal.length > 0) return { unusable: top.fatal.join('; ') };
-  const first = readDefault(top);
-  if ('unknown' in first) return { unusable: `cannot tell the default entry: ${first.unknown}` };
-  const from = first.from;
-  const viaNextEntry = from.has('next_entry') && first.value !== undefined && first.value !== '';
-  const source = from.has('next_entry') ? 'next_entry' : from.has('saved_entry') ? 'saved_entry' : 'default';
-  let how: string;
-  if (first.value === undefined) how = 'default not set: the first entry';
-  else how = `via ${source}=${quote(first.value)}`;
-  let menu = top;
-  const titles: string[] = [];
-  for (let depth = 0; depth < MAX_SUBMENU_DEPTH; depth++) {
-    if (menu.fatal.length > 0) return { unusable: menu.fatal.join('; ') };
-    const reading = readDefault(menu);
-    if ('unknown' in reading) return { unusable: `cannot tell the default entry: ${reading.unknown}` };
-    const { choice } = reading;
-    const where = titles.length === 0 ? 'the menu' : `submenu ${quote(titles.join('>'))}`;
-    if (menu.items.length === 0) return { unusable: `${where} has no entries` };
-    const item = menu.items[choice.index]!;
-    const needsAll = choice.how === 'fallback' ? menu.items : menu.items.slice(0, choice.index + 1);
-    const conditional = choice.how === 'title' || choice.how === 'id' ? (item.conditional ? item : undefined) : needsAll.find((i) => i.conditional);
-    if (conditional) {
-      return { unusable: `the default of ${where} depends on whether the entry on line ${conditional.line} exists, which is decided ${conditional.conditional}` };
-    }
-    if (choice.how === 'fallback') {
-      how += `, which matches no entry${titles.length ? ` of ${where}` : ''}, so GRUB falls back to entry 0`;
-    }
-    titles.push(item.title ?? `#${choice.index}`);
-    if (item.kind === 'menuentry') return { item, menu, titles, how, viaNextEntry };
-    menu = evaluateSubmenu(menu, item, choice.inner, from, host);
-  }
-  return { unusable: 'submenus nested too deeply' };
-}
-
 /** GRUB's entry, or null when there is no GRUB configuration at all. */
 export function findGrubEntry(root: SystemRoot): EntryLookup | null {
   // A dangling link or a FIFO is not "no GRUB": reading it says what is wrong with it.
@@ -170,7 +125,7 @@ export function findGrubEntry(root: SystemRoot): EntryLookup | null {
   const resolved = resolveGrubDefault(top, host);
   if ('unusable' in resolved) return { unusable: `${cfg}: ${resolved.unusable}` };
   const { item, menu, titles, how, viaNextEntry } = resolved;
-  const name = `${cfg} entry ${quote(titles.join('>'))}${item.id !== null && item.id !== item.title ? ` (id ${item.id})` : ''}`;
+  const name = `${cfg} entry ${JSON.stringify(titles.join('>'))}${item.id !== null && item.id !== item.title ? ` (id ${item.id})` : ''}`;
   const files = readEntryFiles(menu, item, host);
   if ('unusable' in files) return { unusable: `${name} (line ${item.line}) ${how}: ${files.unusable}` };
   const mapped = mapEntryFiles(root, files.files);

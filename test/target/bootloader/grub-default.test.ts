@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { chooseDefault, grubStrtoul, innerDefault, menuentryEq, readDefault } from '../../../src/target/bootloader/grub-default.js';
+import { chooseDefault, grubStrtoul, innerDefault, menuentryEq, resolveGrubDefault } from '../../../src/target/bootloader/grub-default.js';
 import { evaluateMenu } from '../../../src/target/bootloader/grub-menu.js';
 import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
 
@@ -60,10 +60,10 @@ describe('chooseDefault', () => {
   });
 });
 
-describe('readDefault', () => {
+describe('resolveGrubDefault', () => {
   test('reads the value through the menu', () => {
     const host = { grubDir: '/boot/grub', fileTest: () => false, loadEnv: () => new Map(), readScript: () => ({ unknown: 'not read' }) };
     const menu = evaluateMenu(parseGrubScript("set default=b\nmenuentry 'a' { true; }\nmenuentry 'b' { true; }\n"), host);
-    expect(readDefault(menu)).toMatchObject({ choice: { index: 1, how: 'title' }, value: 'b' });
+    expect(resolveGrubDefault(menu, host)).toMatchObject({ item: { title: 'b' }, titles: ['b'], how: 'via default="b"', viaNextEntry: false });
   });
 });
