@@ -25,6 +25,7 @@ import { readdirSync, realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { SystemRoot } from '../../host/system-root.js';
 import { isRegularFile, MAX_BYTES, readFileBytes, readTrustedTextFile, whyUnread } from '../../host/read-file.js';
+import { isUnusable, type Unusable } from '../../unusable.js';
 import type { BootEntry, EntryLookup } from './types.js';
 
 /** Mount points where an ESP or XBOOTLDR partition is found, in bootctl's order. */
@@ -281,20 +282,20 @@ export function decodeEfiString(data: Buffer): string | undefined {
 }
 
 /** Where a file could not be used, in one line that names it. */
-type Reading<T> = { readonly value: T } | { readonly unreadable: string };
+type Reading<T> = { readonly value: T } | Unusable;
 
 function readEfiVar(root: SystemRoot, name: string): Reading<string | undefined> {
   const file = `/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`;
   const read = readFileBytes(root, file, MAX_BYTES.efiVariable);
   if (read.kind === 'bytes') return { value: decodeEfiString(read.bytes) };
-  return read.kind === 'missing' ? { value: undefined } : { unreadable: whyUnread(file, read) };
+  return read.kind === 'missing' ? { value: undefined } : { unusable: whyUnread(file, read) };
 }
 
 /** An entry or loader.conf chooses the kernel and its command line: it must pass the trust rule. */
 function readBlsFile(root: SystemRoot, systemPath: string): Reading<string | undefined> {
   const read = readTrustedTextFile(root, systemPath, MAX_BYTES.bootLoaderSpec);
   if (read.kind === 'text') return { value: read.text };
-  return read.kind === 'missing' ? { value: undefined } : { unreadable: whyUnread(systemPath, read) };
+  return read.kind === 'missing' ? { value: undefined } : { unusable: whyUnread(systemPath, read) };
 }
 
 /**
@@ -325,7 +326,7 @@ export function readBlsEntries(root: SystemRoot): Reading<BlsEntry[]> {
       if (!name.toLowerCase().endsWith('.conf') || name.startsWith('.')) continue;
       const file = posix.join(dir, name);
       const text = readBlsFile(root, file);
-      if ('unreadable' in text) return text;
+      if (isUnusable(text)) return text;
       if (text.value !== undefined) entries.push(parseBlsEntry(name, partition, file, text.value));
     }
   }
@@ -336,7 +337,7 @@ export function readBlsEntries(root: SystemRoot): Reading<BlsEntry[]> {
 function readLoaderConfDefault(root: SystemRoot): Reading<string | undefined> {
   for (const partition of BLS_PARTITIONS) {
     const text = readBlsFile(root, posix.join(partition, 'loader/loader.conf'));
-    if ('unreadable' in text) return text;
+    if (isUnusable(text)) return text;
     if (text.value !== undefined) return { value: parseLoaderConfDefault(text.value) };
   }
   return { value: undefined };
@@ -352,11 +353,11 @@ const EFI_CHOICES = [
 function readChoiceInputs(root: SystemRoot): Reading<BlsChoiceInputs> {
   const inputs: BlsChoiceInputs = {};
   const conf = readLoaderConfDefault(root);
-  if ('unreadable' in conf) return conf;
+  if (isUnusable(conf)) return conf;
   if (conf.value !== undefined) inputs.loaderConfDefault = conf.value;
   for (const [input, variable] of EFI_CHOICES) {
     const value = readEfiVar(root, variable);
-    if ('unreadable' in value) return value;
+    if (isUnusable(value)) return value;
     if (value.value !== undefined) inputs[input] = value.value;
   }
   return { value: inputs };
@@ -370,10 +371,10 @@ export function blsSystemPath(partition: string, entryPath: string): string {
 /** systemd-boot's next entry, or null when there are no entries at all. */
 export function findBlsEntry(root: SystemRoot): EntryLookup | null {
   const entries = readBlsEntries(root);
-  if ('unreadable' in entries) return { unusable: entries.unreadable };
+  if (isUnusable(entries)) return entries;
   if (entries.value.length === 0) return null;
   const inputs = readChoiceInputs(root);
-  if ('unreadable' in inputs) return { unusable: inputs.unreadable };
+  if (isUnusable(inputs)) return inputs;
   const choice = chooseBlsDefault(entries.value, inputs.value);
   if (choice === null) return null;
   const { entry, how } = choice;

@@ -1,6 +1,7 @@
 /** /etc/fstab, as far as mapping a filesystem UUID to its mount point goes. */
 import type { SystemRoot } from '../../host/system-root.js';
 import { MAX_BYTES, readTextFile, whyUnread } from '../../host/read-file.js';
+import type { Unusable } from '../../unusable.js';
 
 export interface FstabMount {
   spec: string;
@@ -35,8 +36,8 @@ export function mountPointOfUuid(mounts: readonly FstabMount[], uuid: string): s
 }
 
 /** No /etc/fstab mounts nothing (a container); one that cannot be read leaves the mounts unknown. */
-export function readFstab(root: SystemRoot): { mounts: FstabMount[] } | { unreadable: string } {
+export function readFstab(root: SystemRoot): { mounts: FstabMount[] } | Unusable {
   const read = readTextFile(root, '/etc/fstab', MAX_BYTES.fstab);
   if (read.kind === 'text') return { mounts: parseFstab(read.text) };
-  return read.kind === 'missing' ? { mounts: [] } : { unreadable: whyUnread('/etc/fstab', read) };
+  return read.kind === 'missing' ? { mounts: [] } : { unusable: whyUnread('/etc/fstab', read) };
 }

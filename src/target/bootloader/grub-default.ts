@@ -15,6 +15,7 @@
  *   in the submenu is what follows the first unescaped `>` of the value (or
  *   unset, i.e. entry 0, when nothing follows).
  */
+import { isUnusable, type Unusable } from '../../unusable.js';
 import { evaluateSubmenu, type GrubHost, type MenuContext, type MenuItem } from './grub-menu.js';
 
 /** The part of an entry that default matching looks at. */
@@ -109,12 +110,12 @@ export function chooseDefault(items: readonly MenuItemKey[], value: string | und
 
 export type DefaultReading =
   | { choice: DefaultChoice; value: string | undefined; from: ReadonlySet<string> }
-  | { unknown: string };
+  | Unusable;
 
 /** Which item of `menu` GRUB boots, given its `default` variable. */
 function readDefault(menu: MenuContext): DefaultReading {
   const v = menu.env.get('default');
-  if (v && 'unknown' in v) return { unknown: v.unknown };
+  if (v && isUnusable(v)) return v;
   const value = v?.value;
   const choice = chooseDefault(menu.items, value);
   return { choice, value, from: v ? v.from : new Set() };
@@ -133,7 +134,7 @@ export function resolveGrubDefault(
 ): { item: MenuItem; menu: MenuContext; titles: string[]; how: string; viaNextEntry: boolean } | { unusable: string } {
   if (top.fatal.length > 0) return { unusable: top.fatal.join('; ') };
   const first = readDefault(top);
-  if ('unknown' in first) return { unusable: `cannot tell the default entry: ${first.unknown}` };
+  if (isUnusable(first)) return { unusable: `cannot tell the default entry: ${first.unusable}` };
   const from = first.from;
   const viaNextEntry = from.has('next_entry') && first.value !== undefined && first.value !== '';
   const source = from.has('next_entry') ? 'next_entry' : from.has('saved_entry') ? 'saved_entry' : 'default';
@@ -145,7 +146,7 @@ export function resolveGrubDefault(
   for (let depth = 0; depth < MAX_SUBMENU_DEPTH; depth++) {
     if (menu.fatal.length > 0) return { unusable: menu.fatal.join('; ') };
     const reading = readDefault(menu);
-    if ('unknown' in reading) return { unusable: `cannot tell the default entry: ${reading.unknown}` };
+    if (isUnusable(reading)) return { unusable: `cannot tell the default entry: ${reading.unusable}` };
     const { choice } = reading;
     const where = titles.length === 0 ? 'the menu' : `submenu ${quote(titles.join('>'))}`;
     if (menu.items.length === 0) return { unusable: `${where} has no entries` };

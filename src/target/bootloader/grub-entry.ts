@@ -5,6 +5,7 @@
  * Paths stay GRUB paths here (relative to GRUB's root filesystem); grub.ts
  * maps them onto system paths.
  */
+import { isUnusable } from '../../unusable.js';
 import { evaluateEntryBody, type CommandEvent, type GrubHost, type MenuContext, type MenuItem } from './grub-menu.js';
 import { expandWord } from './grub-variables.js';
 import { literalText, type Word } from './grub-script.js';
@@ -52,7 +53,7 @@ function expandPath(word: Word, event: CommandEvent): { path: string } | { unusa
   }
   const e = expandWord({ ...word, parts }, event.env, event.params);
   const raw = event.source.slice(word.start, word.end);
-  if ('unknown' in e) return { unusable: `\`${raw}\` on line ${event.line} cannot be evaluated: ${e.unknown}` };
+  if (isUnusable(e)) return { unusable: `\`${raw}\` on line ${event.line} cannot be evaluated: ${e.unusable}` };
   if (e.fields.length !== 1) return { unusable: `\`${raw}\` on line ${event.line} is not one path` };
   const path = e.fields[0]!;
   if (path.startsWith('(')) return { unusable: `\`${raw}\` on line ${event.line} names a GRUB device, which cannot be mapped to a mounted filesystem` };
@@ -71,7 +72,7 @@ function rawArguments(words: Word[], event: CommandEvent): { text: string } | { 
     for (const part of word.parts) {
       if (part.kind !== 'var') continue;
       const e = expandWord({ parts: [{ ...part, quoted: true }], start: part.start, end: part.end, quoted: true }, event.env, event.params);
-      if ('unknown' in e) return { unusable: `the kernel arguments on line ${event.line} use \`${event.source.slice(part.start, part.end)}\`: ${e.unknown}` };
+      if (isUnusable(e)) return { unusable: `the kernel arguments on line ${event.line} use \`${event.source.slice(part.start, part.end)}\`: ${e.unusable}` };
       text += event.source.slice(at, part.start) + (e.fields[0] ?? '');
       at = part.end;
     }
@@ -90,7 +91,7 @@ function searchRootUuid(event: CommandEvent): string | null | undefined {
   const args: string[] = [];
   for (const w of event.argv.slice(1)) {
     const e = expandWord(w, event.env, event.params);
-    if ('unknown' in e) return undefined;
+    if (isUnusable(e)) return undefined;
     args.push(...e.fields);
   }
   if (event.name === 'search.fs_uuid') {

@@ -16,6 +16,7 @@
  * that only sees exported variables, with `default` set to the rest of the
  * parent's default after `>`.
  */
+import { isUnusable, type Unusable } from '../../unusable.js';
 import { literalText, type Script, type Statement, type Word, type FunctionStatement } from './grub-script.js';
 import { runTestCommand, type FileTest, type Truth } from './grub-test-command.js';
 import { assign, assignWord, Env, expandArgs, initialEnv, UNKNOWN, type Arg } from './grub-variables.js';
@@ -27,9 +28,9 @@ export interface GrubHost {
   /** File tests, for a path under grubDir. */
   readonly fileTest: FileTest;
   /** Variables of the environment block at `path`, or why they cannot be had. */
-  loadEnv(path: string): Map<string, string> | { unknown: string };
+  loadEnv(path: string): Map<string, string> | Unusable;
   /** Parsed script at `path` (for `source`), or why it cannot be had. */
-  readScript(path: string): Script | { unknown: string };
+  readScript(path: string): Script | Unusable;
 }
 
 export interface MenuItem {
@@ -94,7 +95,7 @@ function execCommand(run: Run, words: Word[], line: number, uncertain: string | 
       for (const a of expandArgs(rest, env, params)) {
         if (a !== UNKNOWN) {
           if (uncertain === null) env.vars.delete(a);
-          else assign(env, a, { unknown: '' }, uncertain, line);
+          else assign(env, a, { unusable: '' }, uncertain, line);
         }
       }
       return;
@@ -114,8 +115,8 @@ function execCommand(run: Run, words: Word[], line: number, uncertain: string | 
         return;
       }
       const script = run.host.readScript(path);
-      if ('unknown' in script) {
-        run.ctx.fatal.push(`line ${line}: \`${name} ${path}\`: ${script.unknown}`);
+      if (isUnusable(script)) {
+        run.ctx.fatal.push(`line ${line}: \`${name} ${path}\`: ${script.unusable}`);
         return;
       }
       if (run.depth > 8) {
@@ -161,11 +162,11 @@ function loadEnv(run: Run, words: Word[], line: number, uncertain: string | null
     else if (a !== UNKNOWN) only.push(a);
   }
   const prefix = run.ctx.env.get('prefix');
-  const path = file ?? (prefix && !('unknown' in prefix) ? `${prefix.value}/grubenv` : UNKNOWN);
-  const loaded: Map<string, string> | { unknown: string } =
-    path === UNKNOWN ? { unknown: 'load_env of a file whose name is not known' } : run.host.loadEnv(path);
+  const path = file ?? (prefix && !isUnusable(prefix) ? `${prefix.value}/grubenv` : UNKNOWN);
+  const loaded: Map<string, string> | Unusable =
+    path === UNKNOWN ? { unusable: 'load_env of a file whose name is not known' } : run.host.loadEnv(path);
   if (!(loaded instanceof Map)) {
-    run.ctx.fatal.push(`line ${line}: load_env: ${loaded.unknown}`);
+    run.ctx.fatal.push(`line ${line}: load_env: ${loaded.unusable}`);
     return;
   }
   for (const [name, value] of loaded) {
@@ -183,13 +184,13 @@ function sourceText(script: string, words: Word[]): string {
 function evalCondition(run: Run, condition: Statement[], line: number): Truth {
   const only = condition.length === 1 ? condition[0] : undefined;
   const source = run.source;
-  if (!only || only.type !== 'command') return { unknown: `the condition on line ${line} is not a single test` };
+  if (!only || only.type !== 'command') return { unusable: `the condition on line ${line} is not a single test` };
   const text = sourceText(source, only.words);
   const name = only.words[0] ? literalText(only.words[0]) : null;
   if (name === '[' || name === 'test') {
     return runTestCommand(name, expandArgs(only.words.slice(1), run.ctx.env, run.params), run.host.fileTest, text, line);
   }
-  return { unknown: `\`${text}\` (line ${line}) can only be run by GRUB` };
+  return { unusable: `\`${text}\` (line ${line}) can only be run by GRUB` };
 }
 
 function execList(run: Run, statements: readonly Statement[], uncertain: string | null, params: readonly string[]): void {
@@ -216,7 +217,7 @@ function execList(run: Run, statements: readonly Statement[], uncertain: string 
             done = true;
             break;
           }
-          const why = `under a condition that cannot be evaluated: ${t.unknown}`;
+          const why = `under a condition that cannot be evaluated: ${t.unusable}`;
           execList(r, branch.body, mode ?? why, params);
           mode = mode ?? why;
         }

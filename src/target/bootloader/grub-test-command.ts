@@ -5,9 +5,10 @@
  * true or false; anything that depends on what only GRUB knows at boot time
  * is "unknown", with the reason.
  */
+import type { Unusable } from '../../unusable.js';
 import type { Arg } from './grub-variables.js';
 
-export type Truth = boolean | { unknown: string };
+export type Truth = boolean | Unusable;
 
 export type FileTestOperator = '-f' | '-e' | '-s' | '-d';
 /** `[ -f|-e|-s|-d PATH ]`, or why it cannot be told. */
@@ -37,7 +38,7 @@ const BINARY = new Set(['=', '==', '!=', '<', '<=', '>', '>=', '-eq', '-ne', '-l
 /** The expression language of test.c; `text` is the command as written, for messages. */
 function evalTest(args: Arg[], fileTest: FileTest, text: string): Truth {
   let pos = 0;
-  const unknown = (what: string): Truth => ({ unknown: `\`${text}\` ${what}` });
+  const unknown = (what: string): Truth => ({ unusable: `\`${text}\` ${what}` });
   const known = (a: Arg | undefined): a is string => typeof a === 'string';
   const parseOr = (): Truth => {
     let v = parseAnd();
@@ -112,7 +113,7 @@ function evalTest(args: Arg[], fileTest: FileTest, text: string): Truth {
       if (a === '-n') return v !== '';
       if (a === '-z') return v === '';
       const r = fileTest(a as FileTestOperator, v);
-      return typeof r === 'boolean' ? r : unknown(`tests ${r.unknown}`);
+      return typeof r === 'boolean' ? r : unknown(`tests ${r.unusable}`);
     }
     pos++;
     if (a === undefined) return false;
@@ -128,9 +129,9 @@ function evalTest(args: Arg[], fileTest: FileTest, text: string): Truth {
 export function runTestCommand(name: '[' | 'test', args: readonly Arg[], fileTest: FileTest, text: string, line: number): Truth {
   const expression = [...args];
   if (name === '[') {
-    if (expression[expression.length - 1] !== ']') return { unknown: `\`${text}\` (line ${line}) lacks its ]` };
+    if (expression[expression.length - 1] !== ']') return { unusable: `\`${text}\` (line ${line}) lacks its ]` };
     expression.pop();
   }
   const v = evalTest(expression, fileTest, text);
-  return typeof v === 'boolean' ? v : { unknown: `${v.unknown} (line ${line})` };
+  return typeof v === 'boolean' ? v : { unusable: `${v.unusable} (line ${line})` };
 }

@@ -5,6 +5,7 @@
  * at boot time is "unknown" with the reason, and so is whatever is built from
  * it, so that nothing is guessed.
  */
+import { isUnusable, type Unusable } from '../../unusable.js';
 import type { Word } from './grub-script.js';
 
 /** A variable's value and the grubenv variables it came from. */
@@ -12,7 +13,7 @@ export interface Known {
   value: string;
   from: ReadonlySet<string>;
 }
-export type VarValue = Known | { unknown: string };
+export type VarValue = Known | Unusable;
 
 export class Env {
   constructor(
@@ -61,7 +62,7 @@ export function initialEnv(grubDir: string): Env {
   for (const f of FEATURES) env.vars.set(f, { value: 'y', from: none });
   env.vars.set('prefix', { value: grubDir, from: none });
   env.vars.set('config_directory', { value: grubDir, from: none });
-  for (const v of RUNTIME_VARS) env.vars.set(v, { unknown: `$${v} is only known to GRUB at boot time` });
+  for (const v of RUNTIME_VARS) env.vars.set(v, { unusable: `$${v} is only known to GRUB at boot time` });
   return env;
 }
 
@@ -70,7 +71,7 @@ export const UNKNOWN = Symbol('unknown');
 export type Arg = string | typeof UNKNOWN;
 
 /** Expands one word into fields, or why it cannot be expanded. */
-export function expandWord(word: Word, env: Env, params: readonly string[]): { fields: string[]; from: Set<string> } | { unknown: string } {
+export function expandWord(word: Word, env: Env, params: readonly string[]): { fields: string[]; from: Set<string> } | Unusable {
   const fields: string[] = [];
   let current = '';
   let open = false; // current holds something (literal or quoted text)
@@ -89,10 +90,10 @@ export function expandWord(word: Word, env: Env, params: readonly string[]): { f
     } else if (part.name === '@' || part.name === '*') {
       value = params.join(' ');
     } else if (part.name === '?') {
-      return { unknown: '$? (the status of the last command) is only known at boot time' };
+      return { unusable: '$? (the status of the last command) is only known at boot time' };
     } else {
       const v = env.get(part.name);
-      if (v && 'unknown' in v) return { unknown: v.unknown };
+      if (v && isUnusable(v)) return v;
       value = v ? v.value : '';
       if (v) for (const f of v.from) from.add(f);
       else from.add(part.name); // unset: still say where the value was meant to come from
@@ -132,7 +133,7 @@ export function expandArgs(words: readonly Word[], env: Env, params: readonly st
   const out: Arg[] = [];
   for (const w of words) {
     const e = expandWord(w, env, params);
-    if ('unknown' in e) out.push(UNKNOWN);
+    if (isUnusable(e)) out.push(UNKNOWN);
     else out.push(...e.fields);
   }
   return out;
@@ -145,8 +146,8 @@ export function expandArgs(words: readonly Word[], env: Env, params: readonly st
 export function assign(env: Env, name: string, value: VarValue, uncertain: string | null, line: number): void {
   if (uncertain !== null) {
     const old = env.get(name);
-    const same = old && !('unknown' in old) && !('unknown' in value) && old.value === value.value;
-    if (!same) env.vars.set(name, { unknown: `$${name} is set on line ${line} ${uncertain}` });
+    const same = old && !isUnusable(old) && !isUnusable(value) && old.value === value.value;
+    if (!same) env.vars.set(name, { unusable: `$${name} is set on line ${line} ${uncertain}` });
     return;
   }
   env.vars.set(name, value);
@@ -170,7 +171,7 @@ export function assignWord(env: Env, word: Word, uncertain: string | null, line:
   const split = splitAssignment(word);
   if (!split) return false;
   const e = expandWord(split.value, env, params);
-  const value: VarValue = 'unknown' in e ? { unknown: e.unknown } : { value: e.fields.join(' '), from: e.from };
+  const value: VarValue = isUnusable(e) ? e : { value: e.fields.join(' '), from: e.from };
   assign(env, split.name, value, uncertain, line);
   return true;
 }

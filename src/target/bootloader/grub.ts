@@ -27,6 +27,7 @@
 import { posix } from 'node:path';
 import type { SystemRoot } from '../../host/system-root.js';
 import { isRegularFile, MAX_BYTES, notRegularFile, readTrustedTextFile, statPath, whyUnread } from '../../host/read-file.js';
+import { isUnusable, type Unusable } from '../../unusable.js';
 import { resolveGrubDefault } from './grub-default.js';
 import { evaluateMenu, type GrubHost } from './grub-menu.js';
 import { readEntryFiles, type GrubEntryFiles } from './grub-entry.js';
@@ -42,13 +43,13 @@ function isUnder(dir: string, p: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !posix.isAbsolute(rel);
 }
 
-function parseFile(root: SystemRoot, systemPath: string): Script | { unknown: string } {
+function parseFile(root: SystemRoot, systemPath: string): Script | Unusable {
   const read = readTrustedTextFile(root, systemPath, MAX_BYTES.grubScript);
-  if (read.kind !== 'text') return { unknown: whyUnread(systemPath, read) };
+  if (read.kind !== 'text') return { unusable: whyUnread(systemPath, read) };
   try {
     return parseGrubScript(read.text);
   } catch (err) {
-    if (err instanceof GrubScriptError) return { unknown: `${systemPath}: ${err.message}` };
+    if (err instanceof GrubScriptError) return { unusable: `${systemPath}: ${err.message}` };
     throw err;
   }
 }
@@ -58,28 +59,28 @@ export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
   return {
     grubDir,
     fileTest(op, p) {
-      if (!isUnder(grubDir, p)) return { unknown: `${p}, which can only be checked by GRUB` };
+      if (!isUnder(grubDir, p)) return { unusable: `${p}, which can only be checked by GRUB` };
       const systemPath = posix.normalize(p);
       const found = statPath(root, systemPath);
       if (found.kind === 'missing') return false;
-      if (found.kind !== 'stats') return { unknown: whyUnread(systemPath, found) };
+      if (found.kind !== 'stats') return { unusable: whyUnread(systemPath, found) };
       const st = found.stats;
       // GRUB would answer for a FIFO or a device too, but grub-mkconfig puts none beside grub.cfg: guessing is not safe.
-      if (!st.isFile() && !st.isDirectory()) return { unknown: whyUnread(systemPath, notRegularFile(st)) };
+      if (!st.isFile() && !st.isDirectory()) return { unusable: whyUnread(systemPath, notRegularFile(st)) };
       if (op === '-d') return st.isDirectory();
       if (op === '-f') return st.isFile();
       if (op === '-s') return st.size > 0;
       return true;
     },
     loadEnv(p) {
-      if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
+      if (!isUnder(grubDir, p)) return { unusable: `${p} is not next to grub.cfg` };
       const env = readGrubenv(root, posix.normalize(p));
-      if (env.state === 'unreadable') return { unknown: env.why };
+      if (isUnusable(env)) return env;
       // GRUB loads nothing from a missing or broken block and goes on.
       return env.state === 'read' ? env.vars : new Map();
     },
     readScript(p) {
-      if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
+      if (!isUnder(grubDir, p)) return { unusable: `${p} is not next to grub.cfg` };
       return parseFile(root, posix.normalize(p));
     },
   };
@@ -92,7 +93,7 @@ export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel
   let why = '';
   if (files.rootUuid !== null) {
     const fstab = readFstab(root);
-    if ('unreadable' in fstab) return { unusable: fstab.unreadable };
+    if (isUnusable(fstab)) return fstab;
     const mount = mountPointOfUuid(fstab.mounts, files.rootUuid);
     if (mount !== null) {
       base = mount;
@@ -119,7 +120,7 @@ export function findGrubEntry(root: SystemRoot): EntryLookup | null {
   const cfg = GRUB_CFG_PATHS.find((p) => statPath(root, p).kind !== 'missing');
   if (cfg === undefined) return null;
   const script = parseFile(root, cfg);
-  if ('unknown' in script) return { unusable: script.unknown };
+  if (isUnusable(script)) return script;
   const host = grubHost(root, posix.dirname(cfg));
   const top = evaluateMenu(script, host);
   const resolved = resolveGrubDefault(top, host);

@@ -1,3 +1,5 @@
+import type { Unusable } from '../../unusable.js';
+
 /** What the bootloader would boot next, in system paths. */
 export interface BootEntry {
   /** Absolute system path, e.g. /boot/vmlinuz-6.1.0-9-amd64. */
@@ -26,4 +28,4 @@ export interface BootEntry {
   viaOneShot?: boolean;
 }
 
-export type EntryLookup = { found: BootEntry } | { unusable: string };
+export type EntryLookup = { readonly found: BootEntry } | Unusable;

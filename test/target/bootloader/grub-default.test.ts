@@ -62,7 +62,7 @@ describe('chooseDefault', () => {
 
 describe('resolveGrubDefault', () => {
   test('reads the value through the menu', () => {
-    const host = { grubDir: '/boot/grub', fileTest: () => false, loadEnv: () => new Map(), readScript: () => ({ unknown: 'not read' }) };
+    const host = { grubDir: '/boot/grub', fileTest: () => false, loadEnv: () => new Map(), readScript: () => ({ unusable: 'not read' }) };
     const menu = evaluateMenu(parseGrubScript("set default=b\nmenuentry 'a' { true; }\nmenuentry 'b' { true; }\n"), host);
     expect(resolveGrubDefault(menu, host)).toMatchObject({ item: { title: 'b' }, titles: ['b'], how: 'via default="b"', viaNextEntry: false });
   });

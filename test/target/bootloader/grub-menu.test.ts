@@ -5,9 +5,9 @@ import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
 function host(grubenv: Map<string, string> | null): GrubHost {
   return {
     grubDir: '/boot/grub',
-    fileTest: (op, p) => (p === '/boot/grub/grubenv' ? grubenv !== null && (op !== '-s' || grubenv.size > 0) : p.startsWith('/boot/grub/') ? false : { unknown: `${p}, which can only be checked by GRUB` }),
+    fileTest: (op, p) => (p === '/boot/grub/grubenv' ? grubenv !== null && (op !== '-s' || grubenv.size > 0) : p.startsWith('/boot/grub/') ? false : { unusable: `${p}, which can only be checked by GRUB` }),
     loadEnv: () => grubenv ?? new Map(),
-    readScript: () => ({ unknown: 'no such file' }),
+    readScript: () => ({ unusable: 'no such file' }),
   };
 }
 const run = (cfg: string, env: Map<string, string> | null = null) => evaluateMenu(parseGrubScript(cfg), host(env));
@@ -30,12 +30,12 @@ if test "a" != "b"; then c=3; fi
   });
   test('what a condition GRUB alone can run assigns becomes unknown, unless it assigns the same value', () => {
     const env = run('set a=1\nset b=1\nif loadfont x; then set a=2; set b=1; fi\n').env;
-    expect(env.get('a')).toHaveProperty('unknown');
+    expect(env.get('a')).toHaveProperty('unusable');
     expect(env.get('b')).toMatchObject({ value: '1' });
   });
   test('an unknown condition makes the following elif/else uncertain too', () => {
     const env = run('if [ "$grub_platform" = efi ]; then a=1; elif [ 1 = 1 ]; then a=2; else a=3; fi\n').env;
-    expect(env.get('a')).toHaveProperty('unknown');
+    expect(env.get('a')).toHaveProperty('unusable');
   });
   test('entries in an unknown branch or a loop are conditional; options are not titles', () => {
     const menu = run(`menuentry 'a' --class x --id ida { true; }\nif loadfont x; then menuentry 'b' { true; }; fi\nfor i in 1; do submenu 'c' { true; }; done\n`);

@@ -16,21 +16,21 @@ describe('runTestCommand', () => {
   });
   test('[ needs its ]', () => {
     expect(runTestCommand('[', ['a', ']'], noFiles, '[ a ]', 2)).toBe(true);
-    expect(runTestCommand('[', ['a'], noFiles, '[ a', 2)).toEqual({ unknown: '`[ a` (line 2) lacks its ]' });
+    expect(runTestCommand('[', ['a'], noFiles, '[ a', 2)).toEqual({ unusable: '`[ a` (line 2) lacks its ]' });
   });
   test('file tests are asked of the caller, who may not know', () => {
     const asked: string[] = [];
-    const fileTest: FileTest = (op, path) => (asked.push(`${op} ${path}`), path === '/boot/grub/grubenv' ? true : { unknown: `${path}, which can only be checked by GRUB` });
+    const fileTest: FileTest = (op, path) => (asked.push(`${op} ${path}`), path === '/boot/grub/grubenv' ? true : { unusable: `${path}, which can only be checked by GRUB` });
     expect(evaluate(['-s', '/boot/grub/grubenv'], fileTest)).toBe(true);
-    expect(evaluate(['-f', '/efi/x'], fileTest)).toEqual({ unknown: '`test -f /efi/x` tests /efi/x, which can only be checked by GRUB (line 7)' });
+    expect(evaluate(['-f', '/efi/x'], fileTest)).toEqual({ unusable: '`test -f /efi/x` tests /efi/x, which can only be checked by GRUB (line 7)' });
     expect(asked).toEqual(['-s /boot/grub/grubenv', '-f /efi/x']);
   });
   test('a value only known at boot time, a number that is none, or words it does not take are unknown', () => {
     expect(runTestCommand('test', [UNKNOWN, '=', 'efi'], noFiles, 'test "$grub_platform" = efi', 1)).toEqual({
-      unknown: '`test "$grub_platform" = efi` compares a value only known at boot time (line 1)',
+      unusable: '`test "$grub_platform" = efi` compares a value only known at boot time (line 1)',
     });
-    expect(evaluate(['x', '-lt', '2'])).toHaveProperty('unknown', '`test x -lt 2` compares numbers that are not numbers (line 7)');
-    expect(evaluate(['a', 'b'])).toHaveProperty('unknown', '`test a b` is not understood (line 7)');
+    expect(evaluate(['x', '-lt', '2'])).toHaveProperty('unusable', '`test x -lt 2` compares numbers that are not numbers (line 7)');
+    expect(evaluate(['a', 'b'])).toHaveProperty('unusable', '`test a b` is not understood (line 7)');
   });
   test('a known false side of -a, or a true side of -o, decides without the unknown', () => {
     expect(evaluate(['a', '=', 'b', '-a', UNKNOWN])).toBe(false);

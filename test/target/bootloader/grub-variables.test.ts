@@ -34,8 +34,8 @@ describe('expandWord', () => {
     expect(e).toEqual({ fields: ['1'], from: new Set(['saved_entry', 'next_entry']) });
   });
   test('what GRUB knows only at boot time cannot be expanded', () => {
-    expect(fields('$grub_platform', envOf({}))).toEqual({ unknown: '$grub_platform is only known to GRUB at boot time' });
-    expect(fields('$?', envOf({}))).toHaveProperty('unknown');
+    expect(fields('$grub_platform', envOf({}))).toEqual({ unusable: '$grub_platform is only known to GRUB at boot time' });
+    expect(fields('$?', envOf({}))).toHaveProperty('unusable');
     expect(expandArgs([word('a'), word('$grub_cpu'), word('"$b c"')], envOf({ b: 'b' }), [])).toEqual(['a', UNKNOWN, 'b c']);
   });
 });
@@ -53,7 +53,7 @@ describe('assign', () => {
     const env = envOf({ a: '1', b: '1' });
     assign(env, 'a', { value: '2', from: new Set() }, 'inside the for loop on line 3', 3);
     assign(env, 'b', { value: '1', from: new Set() }, 'inside the for loop on line 3', 3);
-    expect(env.get('a')).toEqual({ unknown: '$a is set on line 3 inside the for loop on line 3' });
+    expect(env.get('a')).toEqual({ unusable: '$a is set on line 3 inside the for loop on line 3' });
     expect(env.get('b')).toMatchObject({ value: '1' });
   });
 });

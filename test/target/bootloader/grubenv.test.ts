@@ -18,7 +18,7 @@ describe('parseGrubenv', () => {
     expect(env).toEqual({ vars: new Map([['a', 'x\\y\nz'], ['b', '2']]) });
   });
   test('a block without the signature is invalid', () => {
-    expect(parseGrubenv('saved_entry=1\n')).toHaveProperty('invalid');
+    expect(parseGrubenv('saved_entry=1\n')).toHaveProperty('unusable');
   });
 });
 
