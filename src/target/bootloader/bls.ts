@@ -35,23 +35,36 @@ export const LOADER_GUID = '4a67b082-0a4c-41cf-b6c7-440b29bb8c4f';
 
 export interface BlsEntry {
   /** Entry id: the file name, lower-cased, with the boot counter (+LEFT[-DONE]) removed. */
-  id: string;
+  readonly id: string;
   /** Where it was read from (system path). */
-  file: string;
+  readonly file: string;
   /** Mount point of the partition holding it. */
-  partition: string;
-  title?: string;
-  version?: string;
-  machineId?: string;
-  sortKey?: string;
-  linux?: string;
-  initrds: string[];
-  options: string[];
-  efi?: string;
-  uki?: string;
-  triesLeft?: number;
-  triesDone?: number;
+  readonly partition: string;
+  readonly title?: string;
+  readonly version?: string;
+  readonly machineId?: string;
+  readonly sortKey?: string;
+  readonly linux?: string;
+  readonly initrds: readonly string[];
+  readonly options: readonly string[];
+  readonly efi?: string;
+  readonly uki?: string;
+  readonly triesLeft?: number;
+  readonly triesDone?: number;
 }
+
+type SingleKey = 'title' | 'version' | 'machineId' | 'sortKey' | 'linux' | 'efi' | 'uki';
+
+/** The keys an entry has once (a later line replaces an earlier one), and their fields. */
+const SINGLE_KEYS: ReadonlyMap<string, SingleKey> = new Map([
+  ['title', 'title'],
+  ['version', 'version'],
+  ['machine-id', 'machineId'],
+  ['sort-key', 'sortKey'],
+  ['linux', 'linux'],
+  ['efi', 'efi'],
+  ['uki', 'uki'],
+]);
 
 /**
  * Parses the text of one entry file (pure). Like systemd-boot: `key value`
@@ -59,10 +72,9 @@ export interface BlsEntry {
  * `initrd` and `options` may repeat.
  */
 export function parseBlsEntry(fileName: string, partition: string, file: string, text: string): BlsEntry {
-  const { id, triesLeft, triesDone } = entryId(fileName);
-  const entry: BlsEntry = { id, file, partition, initrds: [], options: [] };
-  if (triesLeft !== undefined) entry.triesLeft = triesLeft;
-  if (triesDone !== undefined) entry.triesDone = triesDone;
+  const single: Partial<Record<SingleKey, string>> = {};
+  const initrds: string[] = [];
+  const options: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -71,46 +83,19 @@ export function parseBlsEntry(fileName: string, partition: string, file: string,
     const key = m[1]!;
     let value = m[2]!;
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    switch (key) {
-      case 'title':
-        entry.title = value;
-        break;
-      case 'version':
-        entry.version = value;
-        break;
-      case 'machine-id':
-        entry.machineId = value;
-        break;
-      case 'sort-key':
-        entry.sortKey = value;
-        break;
-      case 'linux':
-        entry.linux = value;
-        break;
-      case 'initrd':
-        entry.initrds.push(value);
-        break;
-      case 'options':
-        entry.options.push(value);
-        break;
-      case 'efi':
-        entry.efi = value;
-        break;
-      case 'uki':
-        entry.uki = value;
-        break;
-    }
+    const field = SINGLE_KEYS.get(key);
+    if (field !== undefined) single[field] = value;
+    else if (key === 'initrd') initrds.push(value);
+    else if (key === 'options') options.push(value);
   }
-  return entry;
+  return { ...entryId(fileName), file, partition, ...single, initrds, options };
 }
 
 /** The entry id and boot counter from a file name like `foo+3-1.conf`. */
-export function entryId(fileName: string): { id: string; triesLeft?: number; triesDone?: number } {
+export function entryId(fileName: string): Pick<BlsEntry, 'id' | 'triesLeft' | 'triesDone'> {
   const m = /^(.*?)\+(\d+)(?:-(\d+))?\.conf$/i.exec(fileName);
   if (!m) return { id: fileName.toLowerCase() };
-  const result: { id: string; triesLeft?: number; triesDone?: number } = { id: `${m[1]}.conf`.toLowerCase(), triesLeft: Number(m[2]) };
-  if (m[3] !== undefined) result.triesDone = Number(m[3]);
-  return result;
+  return { id: `${m[1]}.conf`.toLowerCase(), triesLeft: Number(m[2]), ...(m[3] === undefined ? {} : { triesDone: Number(m[3]) }) };
 }
 
 /**
@@ -230,20 +215,20 @@ export function globMatch(pattern: string, text: string): boolean {
 }
 
 export interface BlsChoiceInputs {
-  oneShot?: string;
-  defaultEfivar?: string;
-  loaderConfDefault?: string;
-  lastBooted?: string;
+  readonly oneShot?: string;
+  readonly defaultEfivar?: string;
+  readonly loaderConfDefault?: string;
+  readonly lastBooted?: string;
 }
 
 export interface BlsChoice {
-  entry: BlsEntry;
-  how: string;
-  viaOneShot: boolean;
+  readonly entry: BlsEntry;
+  readonly how: string;
+  readonly viaOneShot: boolean;
 }
 
 /** config_select_default_entry (pure); `entries` must be sorted. */
-export function chooseBlsDefault(entries: readonly BlsEntry[], inputs: BlsChoiceInputs): BlsChoice | null {
+export function chooseBlsDefault(entries: readonly BlsEntry[], inputs: BlsChoiceInputs): BlsChoice | undefined {
   const find = (pattern: string | undefined) => (pattern === undefined ? undefined : entries.find((e) => globMatch(pattern.toLowerCase(), e.id)));
   let e = find(inputs.oneShot);
   if (e) return { entry: e, how: `via the EFI variable LoaderEntryOneShot=${JSON.stringify(inputs.oneShot)}`, viaOneShot: true };
@@ -257,7 +242,7 @@ export function chooseBlsDefault(entries: readonly BlsEntry[], inputs: BlsChoice
     if (e) return { entry: e, how: `via loader.conf "default ${inputs.loaderConfDefault}"`, viaOneShot: false };
   }
   const first = entries[0];
-  return first ? { entry: first, how: 'first in systemd-boot order', viaOneShot: false } : null;
+  return first ? { entry: first, how: 'first in systemd-boot order', viaOneShot: false } : undefined;
 }
 
 /** loader.conf's `default` value (last one wins), or undefined. */
@@ -302,7 +287,7 @@ function readBlsFile(root: SystemRoot, systemPath: string): Reading<string | und
  * All type #1 entries on the system, sorted as systemd-boot sorts them. One
  * that cannot be read makes the choice unknown, since it might be the default.
  */
-export function readBlsEntries(root: SystemRoot): Reading<BlsEntry[]> {
+export function readBlsEntries(root: SystemRoot): Reading<readonly BlsEntry[]> {
   const entries: BlsEntry[] = [];
   const seen = new Set<string>();
   for (const partition of BLS_PARTITIONS) {
@@ -351,7 +336,7 @@ const EFI_CHOICES = [
 
 /** What chooses among the entries besides their order: loader.conf and systemd-boot's EFI variables. */
 function readChoiceInputs(root: SystemRoot): Reading<BlsChoiceInputs> {
-  const inputs: BlsChoiceInputs = {};
+  const inputs: Partial<Record<keyof BlsChoiceInputs, string>> = {};
   const conf = readLoaderConfDefault(root);
   if (isUnusable(conf)) return conf;
   if (conf.value !== undefined) inputs.loaderConfDefault = conf.value;
@@ -368,15 +353,15 @@ export function blsSystemPath(partition: string, entryPath: string): string {
   return posix.normalize(posix.join(partition, entryPath.replace(/\\/g, '/')));
 }
 
-/** systemd-boot's next entry, or null when there are no entries at all. */
-export function findBlsEntry(root: SystemRoot): EntryLookup | null {
+/** systemd-boot's next entry, or undefined when there are no entries at all. */
+export function findBlsEntry(root: SystemRoot): EntryLookup | undefined {
   const entries = readBlsEntries(root);
   if (isUnusable(entries)) return entries;
-  if (entries.value.length === 0) return null;
+  if (entries.value.length === 0) return undefined;
   const inputs = readChoiceInputs(root);
   if (isUnusable(inputs)) return inputs;
   const choice = chooseBlsDefault(entries.value, inputs.value);
-  if (choice === null) return null;
+  if (choice === undefined) return undefined;
   const { entry, how } = choice;
   const origin = `${entry.file} ${how}`;
   if (entry.linux === undefined) {
@@ -387,7 +372,6 @@ export function findBlsEntry(root: SystemRoot): EntryLookup | null {
   if (!isRegularFile(root, kernel)) return { unusable: `${origin}: kernel ${kernel} not found` };
   const initrds = entry.initrds.map((i) => blsSystemPath(entry.partition, i));
   for (const i of initrds) if (!isRegularFile(root, i)) return { unusable: `${origin}: initrd ${i} not found` };
-  const found: BootEntry = { kernel, initrds, cmdline: entry.options.join(' '), origin };
-  if (choice.viaOneShot) found.viaOneShot = true;
+  const found: BootEntry = { kernel, initrds, cmdline: entry.options.join(' '), origin, ...(choice.viaOneShot ? { viaOneShot: true } : {}) };
   return { found };
 }

@@ -20,8 +20,8 @@ import { evaluateSubmenu, type GrubHost, type MenuContext, type MenuItem } from 
 
 /** The part of an entry that default matching looks at. */
 export interface MenuItemKey {
-  title: string | null;
-  id: string | null;
+  readonly title: string | undefined;
+  readonly id: string | undefined;
 }
 
 /** menuentry_eq(id, spec) from menu.c. */
@@ -41,10 +41,10 @@ export function menuentryEq(id: string, spec: string): boolean {
 }
 
 /**
- * grub_strtoul(val, 0, 0): the number at the start of `value`, or null when
- * no digit can be read (GRUB_ERR_BAD_NUMBER) or it overflows.
+ * grub_strtoul(val, 0, 0): the number at the start of `value`, or undefined
+ * when no digit can be read (GRUB_ERR_BAD_NUMBER) or it overflows.
  */
-export function grubStrtoul(value: string): number | null {
+export function grubStrtoul(value: string): number | undefined {
   let p = 0;
   while (p < value.length && /\s/.test(value[p]!)) p++;
   let base = 10;
@@ -62,18 +62,18 @@ export function grubStrtoul(value: string): number | null {
     n = n * base + d;
     digits++;
   }
-  if (digits === 0) return null;
-  if (n > 0xffffffff) return null; // GRUB_ERR_OUT_OF_RANGE: treated like "no entry"
+  if (digits === 0) return undefined;
+  if (n > 0xffffffff) return undefined; // GRUB_ERR_OUT_OF_RANGE: treated like "no entry"
   return n;
 }
 
 export interface DefaultChoice {
   /** Index into the menu. */
-  index: number;
+  readonly index: number;
   /** How the value was read, for messages. */
-  how: 'number' | 'title' | 'id' | 'unset' | 'fallback';
+  readonly how: 'number' | 'title' | 'id' | 'unset' | 'fallback';
   /** What `default` becomes inside the chosen submenu (undefined: unset). */
-  inner: string | undefined;
+  readonly inner: string | undefined;
 }
 
 /** What follows the first unescaped `>` (menu.c, grub_menu_execute_entry). */
@@ -96,20 +96,20 @@ export function chooseDefault(items: readonly MenuItemKey[], value: string | und
   const inner = value === undefined ? undefined : innerDefault(value);
   if (value === undefined) return { index: 0, how: 'unset', inner };
   const number = grubStrtoul(value);
-  if (number !== null) {
+  if (number !== undefined) {
     if (number < items.length) return { index: number, how: 'number', inner };
     return { index: 0, how: 'fallback', inner };
   }
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    if (item.title !== null && menuentryEq(item.title, value)) return { index: i, how: 'title', inner };
-    if (item.id !== null && menuentryEq(item.id, value)) return { index: i, how: 'id', inner };
+    if (item.title !== undefined && menuentryEq(item.title, value)) return { index: i, how: 'title', inner };
+    if (item.id !== undefined && menuentryEq(item.id, value)) return { index: i, how: 'id', inner };
   }
   return { index: 0, how: 'fallback', inner };
 }
 
-export type DefaultReading =
-  | { choice: DefaultChoice; value: string | undefined; from: ReadonlySet<string> }
+type DefaultReading =
+  | { readonly choice: DefaultChoice; readonly value: string | undefined; readonly from: ReadonlySet<string> }
   | Unusable;
 
 /** Which item of `menu` GRUB boots, given its `default` variable. */
@@ -131,7 +131,7 @@ function quote(s: string): string {
 export function resolveGrubDefault(
   top: MenuContext,
   host: GrubHost,
-): { item: MenuItem; menu: MenuContext; titles: string[]; how: string; viaNextEntry: boolean } | { unusable: string } {
+): { readonly item: MenuItem; readonly menu: MenuContext; readonly titles: readonly string[]; readonly how: string; readonly viaNextEntry: boolean } | Unusable {
   if (top.fatal.length > 0) return { unusable: top.fatal.join('; ') };
   const first = readDefault(top);
   if (isUnusable(first)) return { unusable: `cannot tell the default entry: ${first.unusable}` };

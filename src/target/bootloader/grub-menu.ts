@@ -17,7 +17,7 @@
  * parent's default after `>`.
  */
 import { isUnusable, type Unusable } from '../../unusable.js';
-import { literalText, type Script, type Statement, type Word, type FunctionStatement } from './grub-script.js';
+import { literalText, type FunctionStatement, type MenuEntryStatement, type Script, type Statement, type Word } from './grub-script.js';
 import { runTestCommand, type FileTest, type Truth } from './grub-test-command.js';
 import { assign, assignWord, Env, expandArgs, initialEnv, UNKNOWN, type Arg } from './grub-variables.js';
 
@@ -28,64 +28,74 @@ export interface GrubHost {
   /** File tests, for a path under grubDir. */
   readonly fileTest: FileTest;
   /** Variables of the environment block at `path`, or why they cannot be had. */
-  loadEnv(path: string): Map<string, string> | Unusable;
+  loadEnv(path: string): ReadonlyMap<string, string> | Unusable;
   /** Parsed script at `path` (for `source`), or why it cannot be had. */
   readScript(path: string): Script | Unusable;
 }
 
 export interface MenuItem {
-  kind: 'menuentry' | 'submenu';
-  /** null when the title depends on something unknown. */
-  title: string | null;
-  id: string | null;
-  line: number;
-  body: Statement[];
+  readonly kind: 'menuentry' | 'submenu';
+  /** undefined when the title depends on something unknown. */
+  readonly title: string | undefined;
+  readonly id: string | undefined;
+  readonly line: number;
+  readonly body: readonly Statement[];
   /** $1... inside the body (setparams): the title and any further arguments. */
-  params: string[];
+  readonly params: readonly string[];
   /** Why the entry may or may not exist, when it is defined under an unknown condition. */
-  conditional: string | null;
+  readonly conditional: string | undefined;
   /** Text of the script that defines it (word offsets point into it). */
-  source: string;
+  readonly source: string;
 }
 
 export interface MenuContext {
-  items: MenuItem[];
-  env: Env;
-  functions: Map<string, FunctionStatement>;
+  readonly items: readonly MenuItem[];
+  /** The variables as they are when the menu's script has run. */
+  readonly env: Env;
+  /** GRUB's functions are global: what a submenu or an entry defines goes into the table of the menu it is in. */
+  readonly functions: Map<string, FunctionStatement>;
   /** Problems that make the whole menu unknowable (e.g. `configfile`). */
-  fatal: string[];
+  readonly fatal: readonly string[];
+}
+
+/** A menu while its script runs. */
+interface MenuBuilder extends MenuContext {
+  readonly items: MenuItem[];
+  readonly fatal: string[];
 }
 
 /** A command that evaluation hands to the caller (e.g. `linux` in an entry). */
 export interface CommandEvent {
-  argv: Word[];
-  name: string;
-  line: number;
-  uncertain: string | null;
-  env: Env;
-  params: string[];
+  readonly argv: readonly Word[];
+  readonly name: string;
+  readonly line: number;
+  /** Why the command may or may not run, when it is under an unknown condition. */
+  readonly uncertain: string | undefined;
+  readonly env: Env;
+  readonly params: readonly string[];
   /** Text of the script the words are from. */
-  source: string;
+  readonly source: string;
 }
 
 interface Run {
-  ctx: MenuContext;
-  host: GrubHost;
-  onCommand: ((event: CommandEvent) => void) | null;
-  depth: number;
-  params: readonly string[];
+  readonly ctx: MenuBuilder;
+  readonly host: GrubHost;
+  /** An entry body's commands, for the caller; undefined while a menu is read, whose other commands do not matter. */
+  readonly commands: CommandEvent[] | undefined;
+  readonly depth: number;
+  readonly params: readonly string[];
   /** Text of the script being run (word offsets point into it). */
-  source: string;
+  readonly source: string;
 }
 
-function execCommand(run: Run, words: Word[], line: number, uncertain: string | null, params: readonly string[]): void {
+function execCommand(run: Run, words: readonly Word[], line: number, uncertain: string | undefined, params: readonly string[]): void {
   const first = words[0];
   if (!first) return;
   const env = run.ctx.env;
   // `name=value` as a command (as in Debian's `menuentry_id_option="--id"`).
   if (words.length === 1 && assignWord(env, first, uncertain, line, params)) return;
   const name = literalText(first);
-  if (name === null) return;
+  if (name === undefined) return;
   const rest = words.slice(1);
   switch (name) {
     case 'set':
@@ -94,7 +104,7 @@ function execCommand(run: Run, words: Word[], line: number, uncertain: string | 
     case 'unset':
       for (const a of expandArgs(rest, env, params)) {
         if (a !== UNKNOWN) {
-          if (uncertain === null) env.vars.delete(a);
+          if (uncertain === undefined) env.vars.delete(a);
           else assign(env, a, { unusable: '' }, uncertain, line);
         }
       }
@@ -134,7 +144,7 @@ function execCommand(run: Run, words: Word[], line: number, uncertain: string | 
     case 'extract_legacy_entries_configfile':
     case 'legacy_source':
     case 'legacy_configfile':
-      if (run.onCommand === null) {
+      if (run.commands === undefined) {
         run.ctx.fatal.push(`line ${line}: \`${name}\` reads another menu, which is not followed`);
         return;
       }
@@ -147,10 +157,10 @@ function execCommand(run: Run, words: Word[], line: number, uncertain: string | 
     execList({ ...run, depth: run.depth + 1 }, fn.body, uncertain, args);
     return;
   }
-  run.onCommand?.({ argv: words, name, line, uncertain, env, params: [...params], source: run.source });
+  run.commands?.push({ argv: words, name, line, uncertain, env, params, source: run.source });
 }
 
-function loadEnv(run: Run, words: Word[], line: number, uncertain: string | null, params: readonly string[]): void {
+function loadEnv(run: Run, words: readonly Word[], line: number, uncertain: string | undefined, params: readonly string[]): void {
   const args = expandArgs(words, run.ctx.env, params);
   let file: Arg | undefined;
   const only: string[] = [];
@@ -163,9 +173,8 @@ function loadEnv(run: Run, words: Word[], line: number, uncertain: string | null
   }
   const prefix = run.ctx.env.get('prefix');
   const path = file ?? (prefix && !isUnusable(prefix) ? `${prefix.value}/grubenv` : UNKNOWN);
-  const loaded: Map<string, string> | Unusable =
-    path === UNKNOWN ? { unusable: 'load_env of a file whose name is not known' } : run.host.loadEnv(path);
-  if (!(loaded instanceof Map)) {
+  const loaded = path === UNKNOWN ? { unusable: 'load_env of a file whose name is not known' } : run.host.loadEnv(path);
+  if (isUnusable(loaded)) {
     run.ctx.fatal.push(`line ${line}: load_env: ${loaded.unusable}`);
     return;
   }
@@ -175,25 +184,25 @@ function loadEnv(run: Run, words: Word[], line: number, uncertain: string | null
   }
 }
 
-function sourceText(script: string, words: Word[]): string {
+function sourceText(script: string, words: readonly Word[]): string {
   const first = words[0];
   const last = words[words.length - 1];
   return first && last ? script.slice(first.start, last.end) : '';
 }
 
-function evalCondition(run: Run, condition: Statement[], line: number): Truth {
+function evalCondition(run: Run, condition: readonly Statement[], line: number): Truth {
   const only = condition.length === 1 ? condition[0] : undefined;
   const source = run.source;
   if (!only || only.type !== 'command') return { unusable: `the condition on line ${line} is not a single test` };
   const text = sourceText(source, only.words);
-  const name = only.words[0] ? literalText(only.words[0]) : null;
+  const name = only.words[0] ? literalText(only.words[0]) : undefined;
   if (name === '[' || name === 'test') {
     return runTestCommand(name, expandArgs(only.words.slice(1), run.ctx.env, run.params), run.host.fileTest, text, line);
   }
   return { unusable: `\`${text}\` (line ${line}) can only be run by GRUB` };
 }
 
-function execList(run: Run, statements: readonly Statement[], uncertain: string | null, params: readonly string[]): void {
+function execList(run: Run, statements: readonly Statement[], uncertain: string | undefined, params: readonly string[]): void {
   const r: Run = { ...run, params };
   for (const st of statements) {
     switch (st.type) {
@@ -235,9 +244,9 @@ function execList(run: Run, statements: readonly Statement[], uncertain: string 
 const OPTIONS_WITH_VALUE = new Set(['--class', '--users', '--hotkey', '--source', '--id']);
 const FLAG_OPTIONS = new Set(['--unrestricted']);
 
-function addMenuItem(run: Run, st: Extract<Statement, { type: 'menuentry' }>, uncertain: string | null, params: readonly string[]): void {
+function addMenuItem(run: Run, st: MenuEntryStatement, uncertain: string | undefined, params: readonly string[]): void {
   const args = expandArgs(st.args, run.ctx.env, params);
-  let id: Arg | null = null;
+  let id: Arg | undefined;
   const positional: Arg[] = [];
   let optionsDone = false;
   for (let i = 0; i < args.length; i++) {
@@ -259,8 +268,8 @@ function addMenuItem(run: Run, st: Extract<Statement, { type: 'menuentry' }>, un
     positional.push(a);
   }
   const title = positional[0];
-  const titleText = title === undefined || title === UNKNOWN ? null : title;
-  const idText = id === null ? titleText : id === UNKNOWN ? null : id; // no --id: the title is the id
+  const titleText = title === UNKNOWN ? undefined : title;
+  const idText = id === undefined ? titleText : id === UNKNOWN ? undefined : id; // no --id: the title is the id
   run.ctx.items.push({
     kind: st.kind,
     title: titleText,
@@ -275,8 +284,8 @@ function addMenuItem(run: Run, st: Extract<Statement, { type: 'menuentry' }>, un
 
 /** Runs a script's top level and returns its menu. */
 export function evaluateMenu(script: Script, host: GrubHost): MenuContext {
-  const ctx: MenuContext = { items: [], env: initialEnv(host.grubDir), functions: new Map(), fatal: [] };
-  execList({ ctx, host, onCommand: null, depth: 0, params: [], source: script.source }, script.statements, null, []);
+  const ctx: MenuBuilder = { items: [], env: initialEnv(host.grubDir), functions: new Map(), fatal: [] };
+  execList({ ctx, host, commands: undefined, depth: 0, params: [], source: script.source }, script.statements, undefined, []);
   return ctx;
 }
 
@@ -285,13 +294,15 @@ export function evaluateSubmenu(parent: MenuContext, item: MenuItem, innerDefaul
   const env = parent.env.exportedOnly();
   if (innerDefault !== undefined) env.vars.set('default', { value: innerDefault, from: defaultFrom });
   env.vars.set('timeout', { value: '0', from: new Set() });
-  const ctx: MenuContext = { items: [], env, functions: parent.functions, fatal: [] };
-  execList({ ctx, host, onCommand: null, depth: 0, params: item.params, source: item.source }, item.body, null, item.params);
+  const ctx: MenuBuilder = { items: [], env, functions: parent.functions, fatal: [] };
+  execList({ ctx, host, commands: undefined, depth: 0, params: item.params, source: item.source }, item.body, undefined, item.params);
   return ctx;
 }
 
-/** Runs a menu entry's body, handing every command it does not interpret to `onCommand`. */
-export function evaluateEntryBody(menu: MenuContext, item: MenuItem, host: GrubHost, onCommand: (event: CommandEvent) => void): void {
-  const ctx: MenuContext = { items: [], env: menu.env.copy(), functions: menu.functions, fatal: [] };
-  execList({ ctx, host, onCommand, depth: 0, params: item.params, source: item.source }, item.body, null, item.params);
+/** Runs a menu entry's body and returns, in order, every command it does not interpret. */
+export function evaluateEntryBody(menu: MenuContext, item: MenuItem, host: GrubHost): readonly CommandEvent[] {
+  const ctx: MenuBuilder = { items: [], env: menu.env.copy(), functions: menu.functions, fatal: [] };
+  const commands: CommandEvent[] = [];
+  execList({ ctx, host, commands, depth: 0, params: item.params, source: item.source }, item.body, undefined, item.params);
+  return commands;
 }

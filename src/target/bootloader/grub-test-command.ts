@@ -36,7 +36,7 @@ const UNARY = new Set(['-n', '-z', '-e', '-f', '-s', '-d']);
 const BINARY = new Set(['=', '==', '!=', '<', '<=', '>', '>=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge']);
 
 /** The expression language of test.c; `text` is the command as written, for messages. */
-function evalTest(args: Arg[], fileTest: FileTest, text: string): Truth {
+function evalTest(args: readonly Arg[], fileTest: FileTest, text: string): Truth {
   let pos = 0;
   const unknown = (what: string): Truth => ({ unusable: `\`${text}\` ${what}` });
   const known = (a: Arg | undefined): a is string => typeof a === 'string';
@@ -127,11 +127,7 @@ function evalTest(args: Arg[], fileTest: FileTest, text: string): Truth {
 
 /** Runs `[ ... ]` or `test ...` (`args`: the expanded words after the command name) on line `line`. */
 export function runTestCommand(name: '[' | 'test', args: readonly Arg[], fileTest: FileTest, text: string, line: number): Truth {
-  const expression = [...args];
-  if (name === '[') {
-    if (expression[expression.length - 1] !== ']') return { unusable: `\`${text}\` (line ${line}) lacks its ]` };
-    expression.pop();
-  }
-  const v = evalTest(expression, fileTest, text);
+  if (name === '[' && args[args.length - 1] !== ']') return { unusable: `\`${text}\` (line ${line}) lacks its ]` };
+  const v = evalTest(name === '[' ? args.slice(0, -1) : args, fileTest, text);
   return typeof v === 'boolean' ? v : { unusable: `${v.unusable} (line ${line})` };
 }

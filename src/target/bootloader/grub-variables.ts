@@ -10,8 +10,8 @@ import type { Word } from './grub-script.js';
 
 /** A variable's value and the grubenv variables it came from. */
 export interface Known {
-  value: string;
-  from: ReadonlySet<string>;
+  readonly value: string;
+  readonly from: ReadonlySet<string>;
 }
 export type VarValue = Known | Unusable;
 
@@ -71,7 +71,7 @@ export const UNKNOWN = Symbol('unknown');
 export type Arg = string | typeof UNKNOWN;
 
 /** Expands one word into fields, or why it cannot be expanded. */
-export function expandWord(word: Word, env: Env, params: readonly string[]): { fields: string[]; from: Set<string> } | Unusable {
+export function expandWord(word: Word, env: Env, params: readonly string[]): { readonly fields: readonly string[]; readonly from: ReadonlySet<string> } | Unusable {
   const fields: string[] = [];
   let current = '';
   let open = false; // current holds something (literal or quoted text)
@@ -129,7 +129,7 @@ export function expandWord(word: Word, env: Env, params: readonly string[]): { f
 }
 
 /** Expands a command's words into its arguments; a word that cannot be expanded is one UNKNOWN argument. */
-export function expandArgs(words: readonly Word[], env: Env, params: readonly string[]): Arg[] {
+export function expandArgs(words: readonly Word[], env: Env, params: readonly string[]): readonly Arg[] {
   const out: Arg[] = [];
   for (const w of words) {
     const e = expandWord(w, env, params);
@@ -143,8 +143,8 @@ export function expandArgs(words: readonly Word[], env: Env, params: readonly st
  * Sets a variable. An assignment that may or may not run (`uncertain` says
  * why) leaves the variable unknown, unless it assigns the value it has.
  */
-export function assign(env: Env, name: string, value: VarValue, uncertain: string | null, line: number): void {
-  if (uncertain !== null) {
+export function assign(env: Env, name: string, value: VarValue, uncertain: string | undefined, line: number): void {
+  if (uncertain !== undefined) {
     const old = env.get(name);
     const same = old && !isUnusable(old) && !isUnusable(value) && old.value === value.value;
     if (!same) env.vars.set(name, { unusable: `$${name} is set on line ${line} ${uncertain}` });
@@ -156,18 +156,18 @@ export function assign(env: Env, name: string, value: VarValue, uncertain: strin
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
 
 /** Splits a `name=value` word into its name and the word of its value. */
-function splitAssignment(word: Word): { name: string; value: Word } | null {
+function splitAssignment(word: Word): { readonly name: string; readonly value: Word } | undefined {
   const first = word.parts[0];
-  if (!first || first.kind !== 'lit') return null;
+  if (first?.kind !== 'lit') return undefined;
   const m = ASSIGNMENT.exec(first.text);
-  if (!m) return null;
+  if (!m) return undefined;
   const rest = first.text.slice(m[0].length);
   const parts = rest === '' ? word.parts.slice(1) : [{ kind: 'lit' as const, text: rest }, ...word.parts.slice(1)];
   return { name: m[1]!, value: { ...word, parts, quoted: true } };
 }
 
 /** Carries out a `name=value` word; false when the word is not an assignment. */
-export function assignWord(env: Env, word: Word, uncertain: string | null, line: number, params: readonly string[]): boolean {
+export function assignWord(env: Env, word: Word, uncertain: string | undefined, line: number, params: readonly string[]): boolean {
   const split = splitAssignment(word);
   if (!split) return false;
   const e = expandWord(split.value, env, params);

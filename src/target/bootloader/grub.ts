@@ -87,24 +87,24 @@ export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
 }
 
 /** Maps the entry's GRUB paths to system paths (rule in the header comment). */
-export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel: string; initrds: string[] } | { unusable: string } {
+export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { readonly kernel: string; readonly initrds: readonly string[] } | Unusable {
   const norm = (p: string) => posix.normalize(p);
-  let base: string | null = null;
+  let base: string | undefined;
   let why = '';
-  if (files.rootUuid !== null) {
+  if (files.rootUuid !== undefined) {
     const fstab = readFstab(root);
     if (isUnusable(fstab)) return fstab;
     const mount = mountPointOfUuid(fstab.mounts, files.rootUuid);
-    if (mount !== null) {
+    if (mount !== undefined) {
       base = mount;
       why = ` (filesystem UUID ${files.rootUuid} is mounted on ${mount} by /etc/fstab)`;
     }
   }
-  if (base === null) {
+  if (base === undefined) {
     const kernel = norm(files.kernel);
     const candidates = ['/', '/boot'];
-    base = candidates.find((b) => isRegularFile(root, norm(posix.join(b, kernel)))) ?? null;
-    if (base === null) return { unusable: `kernel ${files.kernel} not found at ${kernel} nor at ${norm(posix.join('/boot', kernel))}` };
+    base = candidates.find((b) => isRegularFile(root, norm(posix.join(b, kernel))));
+    if (base === undefined) return { unusable: `kernel ${files.kernel} not found at ${kernel} nor at ${norm(posix.join('/boot', kernel))}` };
   }
   const map = (p: string) => norm(posix.join(base!, p));
   const kernel = map(files.kernel);
@@ -114,32 +114,29 @@ export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel
   return { kernel, initrds };
 }
 
-/** GRUB's entry, or null when there is no GRUB configuration at all. */
-export function findGrubEntry(root: SystemRoot): EntryLookup | null {
+/** GRUB's entry, or undefined when there is no GRUB configuration at all. */
+export function findGrubEntry(root: SystemRoot): EntryLookup | undefined {
   // A dangling link or a FIFO is not "no GRUB": reading it says what is wrong with it.
   const cfg = GRUB_CFG_PATHS.find((p) => statPath(root, p).kind !== 'missing');
-  if (cfg === undefined) return null;
+  if (cfg === undefined) return undefined;
   const script = parseFile(root, cfg);
   if (isUnusable(script)) return script;
   const host = grubHost(root, posix.dirname(cfg));
   const top = evaluateMenu(script, host);
   const resolved = resolveGrubDefault(top, host);
-  if ('unusable' in resolved) return { unusable: `${cfg}: ${resolved.unusable}` };
+  if (isUnusable(resolved)) return { unusable: `${cfg}: ${resolved.unusable}` };
   const { item, menu, titles, how, viaNextEntry } = resolved;
-  const name = `${cfg} entry ${JSON.stringify(titles.join('>'))}${item.id !== null && item.id !== item.title ? ` (id ${item.id})` : ''}`;
+  const name = `${cfg} entry ${JSON.stringify(titles.join('>'))}${item.id !== undefined && item.id !== item.title ? ` (id ${item.id})` : ''}`;
   const files = readEntryFiles(menu, item, host);
-  if ('unusable' in files) return { unusable: `${name} (line ${item.line}) ${how}: ${files.unusable}` };
+  if (isUnusable(files)) return { unusable: `${name} (line ${item.line}) ${how}: ${files.unusable}` };
   const mapped = mapEntryFiles(root, files.files);
-  if ('unusable' in mapped) return { unusable: `${name} ${how}: ${mapped.unusable}` };
+  if (isUnusable(mapped)) return { unusable: `${name} ${how}: ${mapped.unusable}` };
   const entry: BootEntry = {
     kernel: mapped.kernel,
     initrds: mapped.initrds,
     cmdline: files.files.cmdline,
     origin: `${name} ${how}`,
+    ...(viaNextEntry ? { viaNextEntry, grubenv: posix.join(posix.dirname(cfg), 'grubenv') } : {}),
   };
-  if (viaNextEntry) {
-    entry.viaNextEntry = true;
-    entry.grubenv = posix.join(posix.dirname(cfg), 'grubenv');
-  }
   return { found: entry };
 }

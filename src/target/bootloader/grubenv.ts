@@ -11,7 +11,7 @@ import { isUnusable, type Unusable } from '../../unusable.js';
 
 export const GRUBENV_SIGNATURE = '# GRUB Environment Block\n';
 
-export type GrubenvParse = { vars: Map<string, string> } | Unusable;
+export type GrubenvParse = { readonly vars: ReadonlyMap<string, string> } | Unusable;
 
 /** Parses the text of an environment block (pure). */
 export function parseGrubenv(text: string): GrubenvParse {
@@ -59,13 +59,13 @@ export function parseGrubenv(text: string): GrubenvParse {
 }
 
 export type GrubenvRead =
-  | { state: 'missing' }
-  | { state: 'empty' }
+  | { readonly state: 'missing' }
+  | { readonly state: 'empty' }
   /** Not a block at all; GRUB would load nothing from it. */
-  | { state: 'invalid'; why: string }
+  | { readonly state: 'invalid'; readonly why: string }
   /** Not read (not a regular text file, too large, writable by others): what GRUB would load is not known. */
   | Unusable
-  | { state: 'read'; vars: Map<string, string> };
+  | { readonly state: 'read'; readonly vars: ReadonlyMap<string, string> };
 
 /** Reads a grubenv file through the root (`systemPath` e.g. /boot/grub/grubenv). */
 export function readGrubenv(root: SystemRoot, systemPath: string): GrubenvRead {

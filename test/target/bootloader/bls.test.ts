@@ -84,8 +84,8 @@ describe('chooseBlsDefault', () => {
 });
 
 describe('findBlsEntry', () => {
-  test('null when there are no entries', () => {
-    expect(findBlsEntry(fakeRoot({ '/boot/grub/grub.cfg': '' }))).toBeNull();
+  test('nothing when there are no entries', () => {
+    expect(findBlsEntry(fakeRoot({ '/boot/grub/grub.cfg': '' }))).toBeUndefined();
   });
   test('newest version by default, options lines joined, paths on the partition', () => {
     const root = fakeRoot({

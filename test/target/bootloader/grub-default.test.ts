@@ -28,8 +28,8 @@ describe('grubStrtoul', () => {
     expect(grubStrtoul('0x10')).toBe(16);
     expect(grubStrtoul('010')).toBe(8);
     expect(grubStrtoul('1>2')).toBe(1);
-    expect(grubStrtoul('Debian')).toBeNull();
-    expect(grubStrtoul('0xzz')).toBeNull();
+    expect(grubStrtoul('Debian')).toBeUndefined();
+    expect(grubStrtoul('0xzz')).toBeUndefined();
   });
 });
 

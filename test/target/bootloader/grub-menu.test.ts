@@ -2,15 +2,15 @@ import { describe, expect, test } from 'vitest';
 import { evaluateMenu, type GrubHost } from '../../../src/target/bootloader/grub-menu.js';
 import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
 
-function host(grubenv: Map<string, string> | null): GrubHost {
+function host(grubenv: Map<string, string> | undefined): GrubHost {
   return {
     grubDir: '/boot/grub',
-    fileTest: (op, p) => (p === '/boot/grub/grubenv' ? grubenv !== null && (op !== '-s' || grubenv.size > 0) : p.startsWith('/boot/grub/') ? false : { unusable: `${p}, which can only be checked by GRUB` }),
+    fileTest: (op, p) => (p === '/boot/grub/grubenv' ? grubenv !== undefined && (op !== '-s' || grubenv.size > 0) : p.startsWith('/boot/grub/') ? false : { unusable: `${p}, which can only be checked by GRUB` }),
     loadEnv: () => grubenv ?? new Map(),
     readScript: () => ({ unusable: 'no such file' }),
   };
 }
-const run = (cfg: string, env: Map<string, string> | null = null) => evaluateMenu(parseGrubScript(cfg), host(env));
+const run = (cfg: string, env?: Map<string, string>) => evaluateMenu(parseGrubScript(cfg), host(env));
 const HEADER = `if [ -s $prefix/grubenv ]; then\n  load_env\nfi\nif [ "\${next_entry}" ] ; then\n   set default="\${next_entry}"\n   set next_entry=\nelse\n   set default="\${saved_entry}"\nfi\n`;
 
 describe('evaluateMenu', () => {
@@ -39,7 +39,7 @@ if test "a" != "b"; then c=3; fi
   });
   test('entries in an unknown branch or a loop are conditional; options are not titles', () => {
     const menu = run(`menuentry 'a' --class x --id ida { true; }\nif loadfont x; then menuentry 'b' { true; }; fi\nfor i in 1; do submenu 'c' { true; }; done\n`);
-    expect(menu.items.map((i) => [i.kind, i.title, i.id, i.conditional !== null])).toEqual([
+    expect(menu.items.map((i) => [i.kind, i.title, i.id, i.conditional !== undefined])).toEqual([
       ['menuentry', 'a', 'ida', false],
       ['menuentry', 'b', 'b', true],
       ['submenu', 'c', 'c', true],

@@ -9,12 +9,12 @@ const id = (v: string, kind = 'advanced') => `gnulinux-${v}-amd64-${kind}-${ROOT
 const CMDLINE = `root=UUID=${ROOT_UUID} ro console=ttyS0,115200n8 'param=with space' quiet`;
 const RECOVERY = `root=UUID=${ROOT_UUID} ro single console=ttyS0,115200n8 'param=with space'`;
 
-function found(lookup: EntryLookup | null): BootEntry {
-  if (lookup === null || !('found' in lookup)) throw new Error(`expected an entry, got ${JSON.stringify(lookup)}`);
+function found(lookup: EntryLookup | undefined): BootEntry {
+  if (lookup === undefined || !('found' in lookup)) throw new Error(`expected an entry, got ${JSON.stringify(lookup)}`);
   return lookup.found;
 }
-function unusable(lookup: EntryLookup | null): string {
-  if (lookup === null || !('unusable' in lookup)) throw new Error(`expected unusable, got ${JSON.stringify(lookup)}`);
+function unusable(lookup: EntryLookup | undefined): string {
+  if (lookup === undefined || !('unusable' in lookup)) throw new Error(`expected unusable, got ${JSON.stringify(lookup)}`);
   return lookup.unusable;
 }
 const files = (v: string) => ({
@@ -190,7 +190,7 @@ menuentry --class os 'second' --id second { linux /boot/vmlinuz-2; }
     expect(found(findGrubEntry(root)).origin).toBe('/boot/grub2/grub.cfg entry "a" default not set: the first entry');
   });
   test('no grub.cfg is no GRUB; a broken one is unusable', () => {
-    expect(findGrubEntry(fakeRoot())).toBeNull();
+    expect(findGrubEntry(fakeRoot())).toBeUndefined();
     expect(unusable(findGrubEntry(cfgRoot("menuentry 'a' {\n")))).toContain('unexpected end of file');
   });
   test('a kernel that exists nowhere is unusable', () => {
