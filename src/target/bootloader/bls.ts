@@ -29,7 +29,7 @@ import { isUnusable, type Unusable } from '../../unusable.js';
 import type { BootEntry, EntryLookup } from './types.js';
 
 /** Mount points where an ESP or XBOOTLDR partition is found, in bootctl's order. */
-export const BLS_PARTITIONS = ['/efi', '/boot', '/boot/efi'];
+const BLS_PARTITIONS = ['/efi', '/boot', '/boot/efi'];
 
 export const LOADER_GUID = '4a67b082-0a4c-41cf-b6c7-440b29bb8c4f';
 
@@ -92,7 +92,7 @@ export function parseBlsEntry(fileName: string, partition: string, file: string,
 }
 
 /** The entry id and boot counter from a file name like `foo+3-1.conf`. */
-export function entryId(fileName: string): Pick<BlsEntry, 'id' | 'triesLeft' | 'triesDone'> {
+function entryId(fileName: string): Pick<BlsEntry, 'id' | 'triesLeft' | 'triesDone'> {
   const m = /^(.*?)\+(\d+)(?:-(\d+))?\.conf$/i.exec(fileName);
   if (!m) return { id: fileName.toLowerCase() };
   return { id: `${m[1]}.conf`.toLowerCase(), triesLeft: Number(m[2]), ...(m[3] === undefined ? {} : { triesDone: Number(m[3]) }) };
@@ -246,7 +246,7 @@ export function chooseBlsDefault(entries: readonly BlsEntry[], inputs: BlsChoice
 }
 
 /** loader.conf's `default` value (last one wins), or undefined. */
-export function parseLoaderConfDefault(text: string): string | undefined {
+function parseLoaderConfDefault(text: string): string | undefined {
   let value: string | undefined;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -258,7 +258,7 @@ export function parseLoaderConfDefault(text: string): string | undefined {
 }
 
 /** An EFI variable string from efivarfs: 4 bytes of attributes, then NUL-terminated UTF-16LE. */
-export function decodeEfiString(data: Buffer): string | undefined {
+function decodeEfiString(data: Buffer): string | undefined {
   if (data.length < 4) return undefined;
   const s = data.subarray(4).toString('utf16le');
   const nul = s.indexOf('\0');
@@ -287,7 +287,7 @@ function readBlsFile(root: SystemRoot, systemPath: string): Reading<string | und
  * All type #1 entries on the system, sorted as systemd-boot sorts them. One
  * that cannot be read makes the choice unknown, since it might be the default.
  */
-export function readBlsEntries(root: SystemRoot): Reading<readonly BlsEntry[]> {
+function readBlsEntries(root: SystemRoot): Reading<readonly BlsEntry[]> {
   const entries: BlsEntry[] = [];
   const seen = new Set<string>();
   for (const partition of BLS_PARTITIONS) {
@@ -349,7 +349,7 @@ function readChoiceInputs(root: SystemRoot): Reading<BlsChoiceInputs> {
 }
 
 /** Joins an entry path to its partition: `/vmlinuz` in /efi/loader/entries is /efi/vmlinuz. */
-export function blsSystemPath(partition: string, entryPath: string): string {
+function blsSystemPath(partition: string, entryPath: string): string {
   return posix.normalize(posix.join(partition, entryPath.replace(/\\/g, '/')));
 }
 

@@ -10,8 +10,8 @@ import { evaluateEntryBody, type CommandEvent, type GrubHost, type MenuContext, 
 import { expandWord } from './grub-variables.js';
 import { literalText, type Word } from './grub-script.js';
 
-export const LINUX_COMMANDS = new Set(['linux', 'linux16', 'linuxefi']);
-export const INITRD_COMMANDS = new Set(['initrd', 'initrd16', 'initrdefi']);
+const LINUX_COMMANDS = new Set(['linux', 'linux16', 'linuxefi']);
+const INITRD_COMMANDS = new Set(['initrd', 'initrd16', 'initrdefi']);
 const OTHER_LOADERS = new Set([
   'chainloader',
   'multiboot',

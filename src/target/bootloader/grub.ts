@@ -55,7 +55,7 @@ function parseFile(root: SystemRoot, systemPath: string): Script | Unusable {
 }
 
 /** The outside world for evaluation: files in the folder grub.cfg is in. */
-export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
+function grubHost(root: SystemRoot, grubDir: string): GrubHost {
   return {
     grubDir,
     fileTest(op, p) {
@@ -87,7 +87,7 @@ export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
 }
 
 /** Maps the entry's GRUB paths to system paths (rule in the header comment). */
-export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { readonly kernel: string; readonly initrds: readonly string[] } | Unusable {
+function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { readonly kernel: string; readonly initrds: readonly string[] } | Unusable {
   const norm = (p: string) => posix.normalize(p);
   let base: string | undefined;
   let why = '';

@@ -9,7 +9,7 @@ import type { SystemRoot } from '../../host/system-root.js';
 import { MAX_BYTES, readTrustedTextFile, whyUnread } from '../../host/read-file.js';
 import { isUnusable, type Unusable } from '../../unusable.js';
 
-export const GRUBENV_SIGNATURE = '# GRUB Environment Block\n';
+const GRUBENV_SIGNATURE = '# GRUB Environment Block\n';
 
 export type GrubenvParse = { readonly vars: ReadonlyMap<string, string> } | Unusable;
 

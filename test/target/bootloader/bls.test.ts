@@ -1,15 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import {
-  blsSystemPath,
   chooseBlsDefault,
   compareBlsEntries,
-  decodeEfiString,
-  entryId,
   findBlsEntry,
   globMatch,
   LOADER_GUID,
   parseBlsEntry,
-  parseLoaderConfDefault,
   strverscmpImproved,
 } from '../../../src/target/bootloader/bls.js';
 import { fakeRoot } from './fake-root.js';
@@ -25,8 +21,8 @@ describe('parseBlsEntry', () => {
     expect(e).toMatchObject({ id: 'a.conf', title: 'Debian', linux: '/vmlinuz-6.1', initrds: ['/intel-ucode.img', '/initrd.img-6.1'], options: ['root=/dev/sda1 ro', 'quiet "x=a b"'] });
   });
   test('the id is the lower-cased file name without the boot counter', () => {
-    expect(entryId('Fedora+3-1.conf')).toEqual({ id: 'fedora.conf', triesLeft: 3, triesDone: 1 });
-    expect(entryId('x.conf')).toEqual({ id: 'x.conf' });
+    expect(entry('Fedora+3-1.conf', '')).toMatchObject({ id: 'fedora.conf', triesLeft: 3, triesDone: 1 });
+    expect(entry('x.conf', '')).toEqual({ id: 'x.conf', file: '/boot/loader/entries/x.conf', partition: '/boot', initrds: [], options: [] });
   });
 });
 
@@ -73,14 +69,6 @@ describe('chooseBlsDefault', () => {
     expect(globMatch('[ab].conf', 'c.conf')).toBe(false);
     expect(globMatch('a.conf', 'a.confx')).toBe(false);
   });
-  test('loader.conf: the last default line wins; EFI strings are UTF-16LE after 4 attribute bytes', () => {
-    expect(parseLoaderConfDefault('timeout 3\ndefault a*\n#default x\ndefault "b*"\n')).toBe('b*');
-    expect(decodeEfiString(efiVariable('x.conf'))).toBe('x.conf');
-  });
-  test('entry paths are relative to their partition', () => {
-    expect(blsSystemPath('/efi', '/vmlinuz')).toBe('/efi/vmlinuz');
-    expect(blsSystemPath('/boot', '\\EFI\\debian\\vmlinuz')).toBe('/boot/EFI/debian/vmlinuz');
-  });
 });
 
 describe('findBlsEntry', () => {
@@ -116,7 +104,21 @@ describe('findBlsEntry', () => {
     root.write(efivar('LoaderEntryOneShot'), efiVariable('new.conf'));
     expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/efi/vmlinuz-new', viaOneShot: true } });
   });
-  test('bootctl set-default (LoaderEntryDefault) beats loader.conf', () => {
+  test('loader.conf: the last default line wins, quotes dropped, comments skipped', () => {
+    const root = fakeRoot({
+      '/boot/loader/loader.conf': 'timeout 3\ndefault b*\n#default x\ndefault "a*"\n',
+      '/boot/loader/entries/a.conf': 'linux /a\n',
+      '/boot/loader/entries/b.conf': 'linux /b\n',
+      '/boot/a': 'k',
+      '/boot/b': 'k',
+    });
+    expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/boot/a', origin: '/boot/loader/entries/a.conf via loader.conf "default a*"' } });
+  });
+  test('entry paths are relative to their partition, with \\ read as /', () => {
+    const root = fakeRoot({ '/efi/loader/entries/w.conf': 'linux \\EFI\\debian\\vmlinuz\n', '/efi/EFI/debian/vmlinuz': 'k' });
+    expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/efi/EFI/debian/vmlinuz' } });
+  });
+  test('bootctl set-default (LoaderEntryDefault, UTF-16 after 4 attribute bytes) beats loader.conf', () => {
     const root = fakeRoot({
       '/boot/efi/loader/loader.conf': 'default a.conf\n',
       '/boot/efi/loader/entries/a.conf': 'linux /a\n',
