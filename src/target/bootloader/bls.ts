@@ -18,7 +18,7 @@
  * XBOOTLDR), i.e. to the mount point whose loader/entries folder it is in.
  *
  * Entries and loader.conf choose the kernel and its command line, so they are
- * read only when they pass the trust rule (system/trust.ts); one that cannot
+ * read only when they pass the trust rule (host/trust.ts); one that cannot
  * be used makes the whole choice unusable, since it might have been the default.
  */
 import { readdirSync, realpathSync } from 'node:fs';

@@ -22,7 +22,7 @@
  * The kernel and every initrd must exist, else the entry is unusable.
  *
  * grub.cfg, what it sources and grubenv choose the kernel and its command
- * line, so they are read only when they pass the trust rule (system/trust.ts).
+ * line, so they are read only when they pass the trust rule (host/trust.ts).
  */
 import { posix } from 'node:path';
 import type { SystemRoot } from '../../host/system-root.js';
