@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import { systemRoot, type SystemRoot } from '../../src/host/system-root.js';
 import type { Programs } from '../../src/host/programs.js';
 
@@ -158,4 +160,48 @@ export function makeFakeRoot(): FakeRoot {
   fakeRoot.write('/run/.keep', '');
   fs.chmodSync(path.join(dir, 'run'), 0o755);
   return fakeRoot;
+}
+
+/** makeFakeTree with `files` (system path: content) in it, removed when the test that made it ends. */
+export function fakeTreeWith(files: Readonly<Record<string, string | Uint8Array>>): FakeTree {
+  const tree = makeFakeTree();
+  onTestFinished(() => fs.rmSync(tree.dir, { recursive: true, force: true }));
+  for (const [systemPath, content] of Object.entries(files)) tree.write(systemPath, content);
+  return tree;
+}
+
+/** The files Debian's grub-mkconfig made (test/target/bootloader/fixtures/generate.sh). */
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../target/bootloader/fixtures');
+
+export function fixture(...parts: string[]): string {
+  return fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8');
+}
+
+/** Filesystem UUIDs of the generated fixtures. */
+export const ROOT_UUID = '0a1b2c3d-1111-4222-8333-444455556666';
+export const BOOT_UUID = '9f8e7d6c-aaaa-4bbb-8ccc-ddddeeeeffff';
+
+const FIXTURE_KERNEL_VERSIONS = ['6.1.0-9-amd64', '6.1.0-10-amd64', '6.1.0-11-amd64'];
+
+/**
+ * A system like the one generate.sh made the fixtures on: the grub.cfg of
+ * `variant`, grubenv from `grubenv` (a path under fixtures/grub) if given,
+ * three kernels with initrds and two microcode images in /boot, /boot on / or
+ * (separateBoot) on its own filesystem, mounted through /etc/fstab.
+ */
+export function debianRoot(variant: string, grubenv?: string, separateBoot = variant === 'separate-boot'): FakeTree {
+  const tree = fakeTreeWith({});
+  tree.write('/boot/grub/grub.cfg', fixture('grub', variant, 'grub.cfg'));
+  if (grubenv !== undefined) tree.write('/boot/grub/grubenv', fixture('grub', ...grubenv.split('/')));
+  for (const v of FIXTURE_KERNEL_VERSIONS) {
+    tree.write(`/boot/vmlinuz-${v}`, 'kernel');
+    tree.write(`/boot/initrd.img-${v}`, 'initrd');
+  }
+  tree.write('/boot/intel-ucode.img', 'ucode');
+  tree.write('/boot/amd-ucode.img', 'ucode');
+  tree.write(
+    '/etc/fstab',
+    `# /etc/fstab\nUUID=${ROOT_UUID} / ext4 errors=remount-ro 0 1\n` + (separateBoot ? `UUID=${BOOT_UUID} /boot ext4 defaults 0 2\n` : ''),
+  );
+  return tree;
 }

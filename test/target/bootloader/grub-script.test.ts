@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { GrubScriptError, literalText, parseGrubScript, tokenize, type Statement } from '../../../src/target/bootloader/grub-script.js';
-import { fixture } from './fake-root.js';
+import { fixture } from '../../support/fake-root.js';
 
 function words(source: string): (string | undefined)[] {
   return tokenize(source).flatMap((t) => (t.type === 'word' ? [literalText(t.word)] : []));
