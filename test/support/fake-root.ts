@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import { systemRoot, type SystemRoot } from '../../src/host/system-root.js';
 import type { Programs } from '../../src/host/programs.js';
 
@@ -12,17 +14,21 @@ export interface Invocation {
   readonly argv: string[];
 }
 
-export interface FakeRoot {
+/** A system tree and the means to change it, by system path. */
+export interface FakeTree {
   readonly dir: string;
   readonly root: SystemRoot;
-  readonly programs: Programs;
-  /** The environment that points the CLI at the fake programs. */
-  readonly env: NodeJS.ProcessEnv;
   write(systemPath: string, content: string | Uint8Array): void;
   link(systemPath: string, target: string): void;
   remove(systemPath: string): void;
   read(systemPath: string): string;
   exists(systemPath: string): boolean;
+}
+
+export interface FakeRoot extends FakeTree {
+  readonly programs: Programs;
+  /** The environment that points the CLI at the fake programs. */
+  readonly env: NodeJS.ProcessEnv;
   setKexecMode(mode: FakeKexecMode): void;
   invocations(program: 'kexec' | 'grub-editenv' | 'bootctl'): Invocation[];
 }
@@ -81,19 +87,16 @@ exit 0
 }
 
 /**
- * A system tree the CLI can be pointed at with --root: a Debian-like /boot
- * with a kernel and initrd behind /vmlinuz and /initrd.img, a /proc/cmdline,
- * a kexec-capable /sys, and fake kexec, systemctl and boot loader programs.
+ * An empty system tree, for a reader's tests that write only the files they
+ * are about (and make hundreds of trees: makeFakeRoot's contents would cost).
  */
-export function makeFakeRoot(): FakeRoot {
+export function makeFakeTree(): FakeTree {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kexec-reboot-root-'));
   fs.chmodSync(dir, 0o755);
   const hostPath = (systemPath: string) => path.join(dir, systemPath);
-  const fakeRoot: FakeRoot = {
+  return {
     dir,
     root: systemRoot(dir),
-    programs: { kexec: '', systemctl: '', grubEditenv: '', bootctl: '' },
-    env: {},
     write(systemPath, content) {
       fs.mkdirSync(path.dirname(hostPath(systemPath)), { recursive: true });
       fs.writeFileSync(hostPath(systemPath), content);
@@ -106,6 +109,21 @@ export function makeFakeRoot(): FakeRoot {
     remove: (systemPath) => fs.rmSync(hostPath(systemPath), { force: true, recursive: true }),
     read: (systemPath) => fs.readFileSync(hostPath(systemPath), 'utf8'),
     exists: (systemPath) => fs.existsSync(hostPath(systemPath)),
+  };
+}
+
+/**
+ * A system tree the CLI can be pointed at with --root: a Debian-like /boot
+ * with a kernel and initrd behind /vmlinuz and /initrd.img, a /proc/cmdline,
+ * a kexec-capable /sys, and fake kexec, systemctl and boot loader programs.
+ */
+export function makeFakeRoot(): FakeRoot {
+  const tree = makeFakeTree();
+  const { dir } = tree;
+  const fakeRoot: FakeRoot = {
+    ...tree,
+    programs: { kexec: '', systemctl: '', grubEditenv: '', bootctl: '' },
+    env: {},
     setKexecMode: (mode) => fs.writeFileSync(path.join(dir, 'fake/kexec-mode'), mode),
     invocations(program) {
       const log = path.join(dir, 'fake', `${program}.log`);
@@ -142,4 +160,48 @@ export function makeFakeRoot(): FakeRoot {
   fakeRoot.write('/run/.keep', '');
   fs.chmodSync(path.join(dir, 'run'), 0o755);
   return fakeRoot;
+}
+
+/** makeFakeTree with `files` (system path: content) in it, removed when the test that made it ends. */
+export function fakeTreeWith(files: Readonly<Record<string, string | Uint8Array>>): FakeTree {
+  const tree = makeFakeTree();
+  onTestFinished(() => fs.rmSync(tree.dir, { recursive: true, force: true }));
+  for (const [systemPath, content] of Object.entries(files)) tree.write(systemPath, content);
+  return tree;
+}
+
+/** The files Debian's grub-mkconfig made (test/target/bootloader/fixtures/generate.sh). */
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../target/bootloader/fixtures');
+
+export function fixture(...parts: string[]): string {
+  return fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8');
+}
+
+/** Filesystem UUIDs of the generated fixtures. */
+export const ROOT_UUID = '0a1b2c3d-1111-4222-8333-444455556666';
+export const BOOT_UUID = '9f8e7d6c-aaaa-4bbb-8ccc-ddddeeeeffff';
+
+const FIXTURE_KERNEL_VERSIONS = ['6.1.0-9-amd64', '6.1.0-10-amd64', '6.1.0-11-amd64'];
+
+/**
+ * A system like the one generate.sh made the fixtures on: the grub.cfg of
+ * `variant`, grubenv from `grubenv` (a path under fixtures/grub) if given,
+ * three kernels with initrds and two microcode images in /boot, /boot on / or
+ * (separateBoot) on its own filesystem, mounted through /etc/fstab.
+ */
+export function debianRoot(variant: string, grubenv?: string, separateBoot = variant === 'separate-boot'): FakeTree {
+  const tree = fakeTreeWith({});
+  tree.write('/boot/grub/grub.cfg', fixture('grub', variant, 'grub.cfg'));
+  if (grubenv !== undefined) tree.write('/boot/grub/grubenv', fixture('grub', ...grubenv.split('/')));
+  for (const v of FIXTURE_KERNEL_VERSIONS) {
+    tree.write(`/boot/vmlinuz-${v}`, 'kernel');
+    tree.write(`/boot/initrd.img-${v}`, 'initrd');
+  }
+  tree.write('/boot/intel-ucode.img', 'ucode');
+  tree.write('/boot/amd-ucode.img', 'ucode');
+  tree.write(
+    '/etc/fstab',
+    `# /etc/fstab\nUUID=${ROOT_UUID} / ext4 errors=remount-ro 0 1\n` + (separateBoot ? `UUID=${BOOT_UUID} /boot ext4 defaults 0 2\n` : ''),
+  );
+  return tree;
 }

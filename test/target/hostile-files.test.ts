@@ -10,13 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { LOADER_GUID } from '../../src/target/bootloader/bls.js';
 import { DEFAULT_CONFIG, type KexecConfig } from '../../src/config/config.js';
 import { resolveTarget, type BootTarget } from '../../src/target/boot-target.js';
-import { debianRoot, fakeRoot, type FakeRoot } from './bootloader/fake-root.js';
-import { efiVariable } from '../support/fake-root.js';
+import { debianRoot, efiVariable, fakeTreeWith, type FakeTree } from '../support/fake-root.js';
 
 const WITH_BOOTLOADER: KexecConfig = { ...DEFAULT_CONFIG, useGrubConfig: { value: true, origin: 'test' } };
 
-function blsRoot(): FakeRoot {
-  return fakeRoot({
+function blsRoot(): FakeTree {
+  return fakeTreeWith({
     '/boot/loader/loader.conf': 'default debian*\n',
     '/boot/loader/entries/debian.conf': 'linux /vmlinuz\noptions root=/dev/sda1\n',
     '/boot/loader/entries/other.conf': 'linux /vmlinuz\noptions root=/dev/sda1 init=/bin/sh\n',
@@ -27,7 +26,7 @@ function blsRoot(): FakeRoot {
 
 interface ReadFile {
   readonly file: string;
-  readonly setUp: () => FakeRoot;
+  readonly setUp: () => FakeTree;
   readonly config: KexecConfig;
   /** A binary file has no text to be refused for NUL bytes or bad UTF-8. */
   readonly binary?: boolean;
@@ -35,7 +34,7 @@ interface ReadFile {
   readonly choosesTheEntry?: boolean;
 }
 
-function withCustomCfg(): FakeRoot {
+function withCustomCfg(): FakeTree {
   const root = debianRoot('default');
   root.write('/boot/grub/custom.cfg', '# added by hand\n');
   return root;
@@ -49,7 +48,7 @@ const FILES: readonly ReadFile[] = [
   { file: '/boot/loader/entries/other.conf', setUp: blsRoot, config: WITH_BOOTLOADER, choosesTheEntry: true },
   { file: '/boot/loader/loader.conf', setUp: blsRoot, config: WITH_BOOTLOADER, choosesTheEntry: true },
   { file: `/sys/firmware/efi/efivars/LoaderEntryDefault-${LOADER_GUID}`, setUp: blsRoot, config: WITH_BOOTLOADER, binary: true },
-  { file: '/proc/cmdline', setUp: () => fakeRoot({ '/vmlinuz': 'kernel', '/initrd.img': 'initrd' }), config: DEFAULT_CONFIG },
+  { file: '/proc/cmdline', setUp: () => fakeTreeWith({ '/vmlinuz': 'kernel', '/initrd.img': 'initrd' }), config: DEFAULT_CONFIG },
 ];
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -81,7 +80,7 @@ const CASES = FILES.flatMap((file) => HOSTILE.filter((h) => !(h.text && file.bin
 
 describe('hostile files the boot target is read from', () => {
   it.each(CASES)('%s as %s: refused in one line that names it', async (_, __, { file, setUp, config }, { make, says }) => {
-    const root = setUp();
+    const { root } = setUp();
     fs.mkdirSync(path.dirname(root.path(file)), { recursive: true });
     fs.rmSync(root.path(file), { force: true });
     make(root.path(file));
@@ -99,7 +98,7 @@ describe('boot loader files that others can write', () => {
   const choosing = FILES.filter((f) => f.choosesTheEntry).map((f) => [f.file, f] as const);
 
   it.each(choosing)('%s: its entry is not used, and the reason says how to fix it', async (_, { file, setUp, config }) => {
-    const root = setUp();
+    const { root } = setUp();
     expect((await resolveTarget(root, config)).bootloaderFallback).toBeUndefined();
     fs.chmodSync(root.path(file), 0o664);
     const target = await resolveTarget(root, config);

@@ -18,39 +18,53 @@
  * XBOOTLDR), i.e. to the mount point whose loader/entries folder it is in.
  *
  * Entries and loader.conf choose the kernel and its command line, so they are
- * read only when they pass the trust rule (system/trust.ts); one that cannot
+ * read only when they pass the trust rule (host/trust.ts); one that cannot
  * be used makes the whole choice unusable, since it might have been the default.
  */
 import { readdirSync, realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { SystemRoot } from '../../host/system-root.js';
 import { isRegularFile, MAX_BYTES, readFileBytes, readTrustedTextFile, whyUnread } from '../../host/read-file.js';
+import { isUnusable, type Unusable } from '../../unusable.js';
 import type { BootEntry, EntryLookup } from './types.js';
 
 /** Mount points where an ESP or XBOOTLDR partition is found, in bootctl's order. */
-export const BLS_PARTITIONS = ['/efi', '/boot', '/boot/efi'];
+const BLS_PARTITIONS = ['/efi', '/boot', '/boot/efi'];
 
 export const LOADER_GUID = '4a67b082-0a4c-41cf-b6c7-440b29bb8c4f';
 
 export interface BlsEntry {
   /** Entry id: the file name, lower-cased, with the boot counter (+LEFT[-DONE]) removed. */
-  id: string;
+  readonly id: string;
   /** Where it was read from (system path). */
-  file: string;
+  readonly file: string;
   /** Mount point of the partition holding it. */
-  partition: string;
-  title?: string;
-  version?: string;
-  machineId?: string;
-  sortKey?: string;
-  linux?: string;
-  initrds: string[];
-  options: string[];
-  efi?: string;
-  uki?: string;
-  triesLeft?: number;
-  triesDone?: number;
+  readonly partition: string;
+  readonly title?: string;
+  readonly version?: string;
+  readonly machineId?: string;
+  readonly sortKey?: string;
+  readonly linux?: string;
+  readonly initrds: readonly string[];
+  readonly options: readonly string[];
+  readonly efi?: string;
+  readonly uki?: string;
+  readonly triesLeft?: number;
+  readonly triesDone?: number;
 }
+
+type SingleKey = 'title' | 'version' | 'machineId' | 'sortKey' | 'linux' | 'efi' | 'uki';
+
+/** The keys an entry has once (a later line replaces an earlier one), and their fields. */
+const SINGLE_KEYS: ReadonlyMap<string, SingleKey> = new Map([
+  ['title', 'title'],
+  ['version', 'version'],
+  ['machine-id', 'machineId'],
+  ['sort-key', 'sortKey'],
+  ['linux', 'linux'],
+  ['efi', 'efi'],
+  ['uki', 'uki'],
+]);
 
 /**
  * Parses the text of one entry file (pure). Like systemd-boot: `key value`
@@ -58,10 +72,9 @@ export interface BlsEntry {
  * `initrd` and `options` may repeat.
  */
 export function parseBlsEntry(fileName: string, partition: string, file: string, text: string): BlsEntry {
-  const { id, triesLeft, triesDone } = entryId(fileName);
-  const entry: BlsEntry = { id, file, partition, initrds: [], options: [] };
-  if (triesLeft !== undefined) entry.triesLeft = triesLeft;
-  if (triesDone !== undefined) entry.triesDone = triesDone;
+  const single: Partial<Record<SingleKey, string>> = {};
+  const initrds: string[] = [];
+  const options: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -70,46 +83,19 @@ export function parseBlsEntry(fileName: string, partition: string, file: string,
     const key = m[1]!;
     let value = m[2]!;
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    switch (key) {
-      case 'title':
-        entry.title = value;
-        break;
-      case 'version':
-        entry.version = value;
-        break;
-      case 'machine-id':
-        entry.machineId = value;
-        break;
-      case 'sort-key':
-        entry.sortKey = value;
-        break;
-      case 'linux':
-        entry.linux = value;
-        break;
-      case 'initrd':
-        entry.initrds.push(value);
-        break;
-      case 'options':
-        entry.options.push(value);
-        break;
-      case 'efi':
-        entry.efi = value;
-        break;
-      case 'uki':
-        entry.uki = value;
-        break;
-    }
+    const field = SINGLE_KEYS.get(key);
+    if (field !== undefined) single[field] = value;
+    else if (key === 'initrd') initrds.push(value);
+    else if (key === 'options') options.push(value);
   }
-  return entry;
+  return { ...entryId(fileName), file, partition, ...single, initrds, options };
 }
 
 /** The entry id and boot counter from a file name like `foo+3-1.conf`. */
-export function entryId(fileName: string): { id: string; triesLeft?: number; triesDone?: number } {
+function entryId(fileName: string): Pick<BlsEntry, 'id' | 'triesLeft' | 'triesDone'> {
   const m = /^(.*?)\+(\d+)(?:-(\d+))?\.conf$/i.exec(fileName);
   if (!m) return { id: fileName.toLowerCase() };
-  const result: { id: string; triesLeft?: number; triesDone?: number } = { id: `${m[1]}.conf`.toLowerCase(), triesLeft: Number(m[2]) };
-  if (m[3] !== undefined) result.triesDone = Number(m[3]);
-  return result;
+  return { id: `${m[1]}.conf`.toLowerCase(), triesLeft: Number(m[2]), ...(m[3] === undefined ? {} : { triesDone: Number(m[3]) }) };
 }
 
 /**
@@ -229,20 +215,20 @@ export function globMatch(pattern: string, text: string): boolean {
 }
 
 export interface BlsChoiceInputs {
-  oneShot?: string;
-  defaultEfivar?: string;
-  loaderConfDefault?: string;
-  lastBooted?: string;
+  readonly oneShot?: string;
+  readonly defaultEfivar?: string;
+  readonly loaderConfDefault?: string;
+  readonly lastBooted?: string;
 }
 
 export interface BlsChoice {
-  entry: BlsEntry;
-  how: string;
-  viaOneShot: boolean;
+  readonly entry: BlsEntry;
+  readonly how: string;
+  readonly viaOneShot: boolean;
 }
 
 /** config_select_default_entry (pure); `entries` must be sorted. */
-export function chooseBlsDefault(entries: readonly BlsEntry[], inputs: BlsChoiceInputs): BlsChoice | null {
+export function chooseBlsDefault(entries: readonly BlsEntry[], inputs: BlsChoiceInputs): BlsChoice | undefined {
   const find = (pattern: string | undefined) => (pattern === undefined ? undefined : entries.find((e) => globMatch(pattern.toLowerCase(), e.id)));
   let e = find(inputs.oneShot);
   if (e) return { entry: e, how: `via the EFI variable LoaderEntryOneShot=${JSON.stringify(inputs.oneShot)}`, viaOneShot: true };
@@ -256,11 +242,11 @@ export function chooseBlsDefault(entries: readonly BlsEntry[], inputs: BlsChoice
     if (e) return { entry: e, how: `via loader.conf "default ${inputs.loaderConfDefault}"`, viaOneShot: false };
   }
   const first = entries[0];
-  return first ? { entry: first, how: 'first in systemd-boot order', viaOneShot: false } : null;
+  return first ? { entry: first, how: 'first in systemd-boot order', viaOneShot: false } : undefined;
 }
 
 /** loader.conf's `default` value (last one wins), or undefined. */
-export function parseLoaderConfDefault(text: string): string | undefined {
+function parseLoaderConfDefault(text: string): string | undefined {
   let value: string | undefined;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -272,7 +258,7 @@ export function parseLoaderConfDefault(text: string): string | undefined {
 }
 
 /** An EFI variable string from efivarfs: 4 bytes of attributes, then NUL-terminated UTF-16LE. */
-export function decodeEfiString(data: Buffer): string | undefined {
+function decodeEfiString(data: Buffer): string | undefined {
   if (data.length < 4) return undefined;
   const s = data.subarray(4).toString('utf16le');
   const nul = s.indexOf('\0');
@@ -281,27 +267,27 @@ export function decodeEfiString(data: Buffer): string | undefined {
 }
 
 /** Where a file could not be used, in one line that names it. */
-type Reading<T> = { readonly value: T } | { readonly unreadable: string };
+type Reading<T> = { readonly value: T } | Unusable;
 
 function readEfiVar(root: SystemRoot, name: string): Reading<string | undefined> {
   const file = `/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`;
   const read = readFileBytes(root, file, MAX_BYTES.efiVariable);
   if (read.kind === 'bytes') return { value: decodeEfiString(read.bytes) };
-  return read.kind === 'missing' ? { value: undefined } : { unreadable: whyUnread(file, read) };
+  return read.kind === 'missing' ? { value: undefined } : { unusable: whyUnread(file, read) };
 }
 
 /** An entry or loader.conf chooses the kernel and its command line: it must pass the trust rule. */
 function readBlsFile(root: SystemRoot, systemPath: string): Reading<string | undefined> {
   const read = readTrustedTextFile(root, systemPath, MAX_BYTES.bootLoaderSpec);
   if (read.kind === 'text') return { value: read.text };
-  return read.kind === 'missing' ? { value: undefined } : { unreadable: whyUnread(systemPath, read) };
+  return read.kind === 'missing' ? { value: undefined } : { unusable: whyUnread(systemPath, read) };
 }
 
 /**
  * All type #1 entries on the system, sorted as systemd-boot sorts them. One
  * that cannot be read makes the choice unknown, since it might be the default.
  */
-export function readBlsEntries(root: SystemRoot): Reading<BlsEntry[]> {
+function readBlsEntries(root: SystemRoot): Reading<readonly BlsEntry[]> {
   const entries: BlsEntry[] = [];
   const seen = new Set<string>();
   for (const partition of BLS_PARTITIONS) {
@@ -325,7 +311,7 @@ export function readBlsEntries(root: SystemRoot): Reading<BlsEntry[]> {
       if (!name.toLowerCase().endsWith('.conf') || name.startsWith('.')) continue;
       const file = posix.join(dir, name);
       const text = readBlsFile(root, file);
-      if ('unreadable' in text) return text;
+      if (isUnusable(text)) return text;
       if (text.value !== undefined) entries.push(parseBlsEntry(name, partition, file, text.value));
     }
   }
@@ -336,7 +322,7 @@ export function readBlsEntries(root: SystemRoot): Reading<BlsEntry[]> {
 function readLoaderConfDefault(root: SystemRoot): Reading<string | undefined> {
   for (const partition of BLS_PARTITIONS) {
     const text = readBlsFile(root, posix.join(partition, 'loader/loader.conf'));
-    if ('unreadable' in text) return text;
+    if (isUnusable(text)) return text;
     if (text.value !== undefined) return { value: parseLoaderConfDefault(text.value) };
   }
   return { value: undefined };
@@ -350,32 +336,32 @@ const EFI_CHOICES = [
 
 /** What chooses among the entries besides their order: loader.conf and systemd-boot's EFI variables. */
 function readChoiceInputs(root: SystemRoot): Reading<BlsChoiceInputs> {
-  const inputs: BlsChoiceInputs = {};
+  const inputs: Partial<Record<keyof BlsChoiceInputs, string>> = {};
   const conf = readLoaderConfDefault(root);
-  if ('unreadable' in conf) return conf;
+  if (isUnusable(conf)) return conf;
   if (conf.value !== undefined) inputs.loaderConfDefault = conf.value;
   for (const [input, variable] of EFI_CHOICES) {
     const value = readEfiVar(root, variable);
-    if ('unreadable' in value) return value;
+    if (isUnusable(value)) return value;
     if (value.value !== undefined) inputs[input] = value.value;
   }
   return { value: inputs };
 }
 
 /** Joins an entry path to its partition: `/vmlinuz` in /efi/loader/entries is /efi/vmlinuz. */
-export function blsSystemPath(partition: string, entryPath: string): string {
+function blsSystemPath(partition: string, entryPath: string): string {
   return posix.normalize(posix.join(partition, entryPath.replace(/\\/g, '/')));
 }
 
-/** systemd-boot's next entry, or null when there are no entries at all. */
-export function findBlsEntry(root: SystemRoot): EntryLookup | null {
+/** systemd-boot's next entry, or undefined when there are no entries at all. */
+export function findBlsEntry(root: SystemRoot): EntryLookup | undefined {
   const entries = readBlsEntries(root);
-  if ('unreadable' in entries) return { unusable: entries.unreadable };
-  if (entries.value.length === 0) return null;
+  if (isUnusable(entries)) return entries;
+  if (entries.value.length === 0) return undefined;
   const inputs = readChoiceInputs(root);
-  if ('unreadable' in inputs) return { unusable: inputs.unreadable };
+  if (isUnusable(inputs)) return inputs;
   const choice = chooseBlsDefault(entries.value, inputs.value);
-  if (choice === null) return null;
+  if (choice === undefined) return undefined;
   const { entry, how } = choice;
   const origin = `${entry.file} ${how}`;
   if (entry.linux === undefined) {
@@ -386,7 +372,6 @@ export function findBlsEntry(root: SystemRoot): EntryLookup | null {
   if (!isRegularFile(root, kernel)) return { unusable: `${origin}: kernel ${kernel} not found` };
   const initrds = entry.initrds.map((i) => blsSystemPath(entry.partition, i));
   for (const i of initrds) if (!isRegularFile(root, i)) return { unusable: `${origin}: initrd ${i} not found` };
-  const found: BootEntry = { kernel, initrds, cmdline: entry.options.join(' '), origin };
-  if (choice.viaOneShot) found.viaOneShot = true;
+  const found: BootEntry = { kernel, initrds, cmdline: entry.options.join(' '), origin, ...(choice.viaOneShot ? { viaOneShot: true } : {}) };
   return { found };
 }

@@ -1,66 +1,72 @@
 /**
  * A parser for the GRUB script language as grub-mkconfig writes it
  * (grub-core/script/yylex.l, parser.y). It only builds a syntax tree; nothing
- * is executed here. See grub-config.ts for the (very limited) evaluation.
+ * is executed here. See grub-menu.ts for the (very limited) evaluation.
  */
 
 /** A piece of a word: literal text, or a variable reference. */
 export type WordPart =
-  | { kind: 'lit'; text: string }
-  | { kind: 'var'; name: string; quoted: boolean; start: number; end: number };
+  | { readonly kind: 'lit'; readonly text: string }
+  | { readonly kind: 'var'; readonly name: string; readonly quoted: boolean; readonly start: number; readonly end: number };
 
 export interface Word {
-  parts: WordPart[];
+  readonly parts: readonly WordPart[];
   /** Offsets of the word in the source text. */
-  start: number;
-  end: number;
+  readonly start: number;
+  readonly end: number;
   /** True when some of the word was quoted (so it is never a keyword). */
-  quoted: boolean;
+  readonly quoted: boolean;
 }
 
 export interface Command {
-  type: 'command';
-  words: Word[];
-  line: number;
+  readonly type: 'command';
+  readonly words: readonly Word[];
+  readonly line: number;
+}
+
+/** An `if` or `elif` and its body; the condition is a list of commands. */
+export interface IfBranch {
+  readonly condition: readonly Statement[];
+  readonly body: readonly Statement[];
 }
 
 export interface IfStatement {
-  type: 'if';
-  /** `if`/`elif` branches, in order; each condition is a list of commands. */
-  branches: { condition: Statement[]; body: Statement[] }[];
-  elseBody: Statement[] | null;
-  line: number;
+  readonly type: 'if';
+  /** `if`/`elif` branches, in order. */
+  readonly branches: readonly IfBranch[];
+  readonly elseBody: readonly Statement[] | undefined;
+  readonly line: number;
 }
 
 export interface MenuEntryStatement {
-  type: 'menuentry';
-  kind: 'menuentry' | 'submenu';
+  readonly type: 'menuentry';
+  readonly kind: 'menuentry' | 'submenu';
   /** The words after the keyword, options and title included. */
-  args: Word[];
-  body: Statement[];
-  line: number;
+  readonly args: readonly Word[];
+  readonly body: readonly Statement[];
+  readonly line: number;
 }
 
 export interface FunctionStatement {
-  type: 'function';
-  name: string;
-  body: Statement[];
-  line: number;
+  readonly type: 'function';
+  readonly name: string;
+  readonly body: readonly Statement[];
+  readonly line: number;
 }
 
 /** for/while/until: kept opaque, evaluated as "may or may not run". */
 export interface LoopStatement {
-  type: 'loop';
-  keyword: string;
-  body: Statement[];
-  line: number;
+  readonly type: 'loop';
+  readonly keyword: string;
+  readonly body: readonly Statement[];
+  readonly line: number;
 }
 
 export type Statement = Command | IfStatement | MenuEntryStatement | FunctionStatement | LoopStatement;
 
 export interface Script {
-  source: string;
-  statements: Statement[];
+  readonly source: string;
+  readonly statements: readonly Statement[];
 }
 
 export class GrubScriptError extends Error {
@@ -73,20 +79,20 @@ export class GrubScriptError extends Error {
 }
 
 type Token =
-  | { type: 'word'; word: Word; line: number }
-  | { type: 'newline' | 'semi' | 'lbrace' | 'rbrace' | 'eof'; line: number };
+  | { readonly type: 'word'; readonly word: Word; readonly line: number }
+  | { readonly type: 'newline' | 'semi' | 'lbrace' | 'rbrace' | 'eof'; readonly line: number };
 
 const VAR_NAME = /^[A-Za-z0-9_]+/;
 const SPECIAL_VARS = new Set(['?', '#', '*', '@']);
 
 /** Splits GRUB script source into tokens, following yylex.l's quoting rules. */
-export function tokenize(source: string): Token[] {
+export function tokenize(source: string): readonly Token[] {
   const tokens: Token[] = [];
   let i = 0;
   let line = 1;
   const n = source.length;
 
-  const readVar = (quoted: boolean): WordPart | null => {
+  const readVar = (quoted: boolean): WordPart | undefined => {
     // source[i] === '$'
     const start = i;
     if (source[i + 1] === '{') {
@@ -107,7 +113,7 @@ export function tokenize(source: string): Token[] {
       i += 2;
       return { kind: 'var', name: c, quoted, start, end: i };
     }
-    return null; // a lone '$' is literal
+    return undefined; // a lone '$' is literal
   };
 
   while (i < n) {
@@ -148,7 +154,7 @@ export function tokenize(source: string): Token[] {
     let quoted = false;
     const lit = (text: string) => {
       const last = parts[parts.length - 1];
-      if (last && last.kind === 'lit') last.text += text;
+      if (last?.kind === 'lit') parts[parts.length - 1] = { kind: 'lit', text: last.text + text };
       else parts.push({ kind: 'lit', text });
     };
     while (i < n) {
@@ -238,24 +244,24 @@ export function tokenize(source: string): Token[] {
   return tokens;
 }
 
-/** The word's text when it is plain literal text (no variables), else null. */
-export function literalText(word: Word): string | null {
+/** The word's text when it is plain literal text (no variables), else undefined. */
+export function literalText(word: Word): string | undefined {
   let text = '';
   for (const part of word.parts) {
-    if (part.kind !== 'lit') return null;
+    if (part.kind !== 'lit') return undefined;
     text += part.text;
   }
   return text;
 }
 
-function keywordOf(word: Word): string | null {
-  if (word.quoted) return null;
+function keywordOf(word: Word): string | undefined {
+  if (word.quoted) return undefined;
   return literalText(word);
 }
 
 class Parser {
   private pos = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(private readonly tokens: readonly Token[]) {}
 
   private peek(): Token {
     return this.tokens[this.pos]!;
@@ -276,7 +282,7 @@ class Parser {
   }
 
   /** Parses statements until one of `terminators` starts a command (or `}` / EOF). */
-  parseList(terminators: ReadonlySet<string>, closeBrace: boolean): { statements: Statement[]; end: string } {
+  parseList(terminators: ReadonlySet<string>, closeBrace: boolean): { readonly statements: readonly Statement[]; readonly end: string } {
     const statements: Statement[] = [];
     for (;;) {
       this.skipSeparators();
@@ -293,7 +299,7 @@ class Parser {
       if (t.type === 'lbrace') throw new GrubScriptError("unexpected '{'", t.line);
       if (t.type === 'word') {
         const kw = keywordOf(t.word);
-        if (kw !== null && terminators.has(kw)) {
+        if (kw !== undefined && terminators.has(kw)) {
           this.next();
           return { statements, end: kw };
         }
@@ -322,8 +328,8 @@ class Parser {
 
   private parseIf(): IfStatement {
     const line = this.next().line; // 'if'
-    const branches: IfStatement['branches'] = [];
-    let elseBody: Statement[] | null = null;
+    const branches: IfBranch[] = [];
+    let elseBody: readonly Statement[] | undefined;
     let keyword = 'if';
     for (;;) {
       if (keyword === 'if' || keyword === 'elif') {

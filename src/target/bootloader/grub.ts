@@ -2,7 +2,7 @@
  * findGrubEntry: the entry GRUB would boot next on this system, from
  * /boot/grub/grub.cfg (or /boot/grub2/grub.cfg) and the grubenv next to it.
  *
- * The default is resolved as GRUB does it (see grub-config.ts and
+ * The default is resolved as GRUB does it (see grub-menu.ts and
  * grub-default.ts): Debian's header sets `default` from grubenv's one-shot
  * `next_entry` (grub-reboot) when it is set, else from GRUB_DEFAULT, which for
  * GRUB_DEFAULT=saved is `${saved_entry}` (grub-set-default). Nothing is
@@ -22,12 +22,14 @@
  * The kernel and every initrd must exist, else the entry is unusable.
  *
  * grub.cfg, what it sources and grubenv choose the kernel and its command
- * line, so they are read only when they pass the trust rule (system/trust.ts).
+ * line, so they are read only when they pass the trust rule (host/trust.ts).
  */
 import { posix } from 'node:path';
 import type { SystemRoot } from '../../host/system-root.js';
 import { isRegularFile, MAX_BYTES, notRegularFile, readTrustedTextFile, statPath, whyUnread } from '../../host/read-file.js';
-import { evaluateMenu, evaluateSubmenu, readDefault, type GrubHost, type MenuContext, type MenuItem } from './grub-config.js';
+import { isUnusable, type Unusable } from '../../unusable.js';
+import { resolveGrubDefault } from './grub-default.js';
+import { evaluateMenu, type GrubHost } from './grub-menu.js';
 import { readEntryFiles, type GrubEntryFiles } from './grub-entry.js';
 import { readGrubenv } from './grubenv.js';
 import { GrubScriptError, parseGrubScript, type Script } from './grub-script.js';
@@ -41,68 +43,68 @@ function isUnder(dir: string, p: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !posix.isAbsolute(rel);
 }
 
-function parseFile(root: SystemRoot, systemPath: string): Script | { unknown: string } {
+function parseFile(root: SystemRoot, systemPath: string): Script | Unusable {
   const read = readTrustedTextFile(root, systemPath, MAX_BYTES.grubScript);
-  if (read.kind !== 'text') return { unknown: whyUnread(systemPath, read) };
+  if (read.kind !== 'text') return { unusable: whyUnread(systemPath, read) };
   try {
     return parseGrubScript(read.text);
   } catch (err) {
-    if (err instanceof GrubScriptError) return { unknown: `${systemPath}: ${err.message}` };
+    if (err instanceof GrubScriptError) return { unusable: `${systemPath}: ${err.message}` };
     throw err;
   }
 }
 
 /** The outside world for evaluation: files in the folder grub.cfg is in. */
-export function grubHost(root: SystemRoot, grubDir: string): GrubHost {
+function grubHost(root: SystemRoot, grubDir: string): GrubHost {
   return {
     grubDir,
     fileTest(op, p) {
-      if (!isUnder(grubDir, p)) return { unknown: `${p}, which can only be checked by GRUB` };
+      if (!isUnder(grubDir, p)) return { unusable: `${p}, which can only be checked by GRUB` };
       const systemPath = posix.normalize(p);
       const found = statPath(root, systemPath);
       if (found.kind === 'missing') return false;
-      if (found.kind !== 'stats') return { unknown: whyUnread(systemPath, found) };
+      if (found.kind !== 'stats') return { unusable: whyUnread(systemPath, found) };
       const st = found.stats;
       // GRUB would answer for a FIFO or a device too, but grub-mkconfig puts none beside grub.cfg: guessing is not safe.
-      if (!st.isFile() && !st.isDirectory()) return { unknown: whyUnread(systemPath, notRegularFile(st)) };
+      if (!st.isFile() && !st.isDirectory()) return { unusable: whyUnread(systemPath, notRegularFile(st)) };
       if (op === '-d') return st.isDirectory();
       if (op === '-f') return st.isFile();
       if (op === '-s') return st.size > 0;
       return true;
     },
     loadEnv(p) {
-      if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
+      if (!isUnder(grubDir, p)) return { unusable: `${p} is not next to grub.cfg` };
       const env = readGrubenv(root, posix.normalize(p));
-      if (env.state === 'unreadable') return { unknown: env.why };
+      if (isUnusable(env)) return env;
       // GRUB loads nothing from a missing or broken block and goes on.
       return env.state === 'read' ? env.vars : new Map();
     },
     readScript(p) {
-      if (!isUnder(grubDir, p)) return { unknown: `${p} is not next to grub.cfg` };
+      if (!isUnder(grubDir, p)) return { unusable: `${p} is not next to grub.cfg` };
       return parseFile(root, posix.normalize(p));
     },
   };
 }
 
 /** Maps the entry's GRUB paths to system paths (rule in the header comment). */
-export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel: string; initrds: string[] } | { unusable: string } {
+function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { readonly kernel: string; readonly initrds: readonly string[] } | Unusable {
   const norm = (p: string) => posix.normalize(p);
-  let base: string | null = null;
+  let base: string | undefined;
   let why = '';
-  if (files.rootUuid !== null) {
+  if (files.rootUuid !== undefined) {
     const fstab = readFstab(root);
-    if ('unreadable' in fstab) return { unusable: fstab.unreadable };
+    if (isUnusable(fstab)) return fstab;
     const mount = mountPointOfUuid(fstab.mounts, files.rootUuid);
-    if (mount !== null) {
+    if (mount !== undefined) {
       base = mount;
       why = ` (filesystem UUID ${files.rootUuid} is mounted on ${mount} by /etc/fstab)`;
     }
   }
-  if (base === null) {
+  if (base === undefined) {
     const kernel = norm(files.kernel);
     const candidates = ['/', '/boot'];
-    base = candidates.find((b) => isRegularFile(root, norm(posix.join(b, kernel)))) ?? null;
-    if (base === null) return { unusable: `kernel ${files.kernel} not found at ${kernel} nor at ${norm(posix.join('/boot', kernel))}` };
+    base = candidates.find((b) => isRegularFile(root, norm(posix.join(b, kernel))));
+    if (base === undefined) return { unusable: `kernel ${files.kernel} not found at ${kernel} nor at ${norm(posix.join('/boot', kernel))}` };
   }
   const map = (p: string) => norm(posix.join(base!, p));
   const kernel = map(files.kernel);
@@ -112,77 +114,29 @@ export function mapEntryFiles(root: SystemRoot, files: GrubEntryFiles): { kernel
   return { kernel, initrds };
 }
 
-const MAX_SUBMENU_DEPTH = 16;
-
-function quote(s: string): string {
-  return JSON.stringify(s);
-}
-
-/** Follows `default` through the menu and its submenus to one entry. */
-export function resolveGrubDefault(
-  top: MenuContext,
-  host: GrubHost,
-): { item: MenuItem; menu: MenuContext; titles: string[]; how: string; viaNextEntry: boolean } | { unusable: string } {
-  if (top.fatal.length > 0) return { unusable: top.fatal.join('; ') };
-  const first = readDefault(top);
-  if ('unknown' in first) return { unusable: `cannot tell the default entry: ${first.unknown}` };
-  const from = first.from;
-  const viaNextEntry = from.has('next_entry') && first.value !== undefined && first.value !== '';
-  const source = from.has('next_entry') ? 'next_entry' : from.has('saved_entry') ? 'saved_entry' : 'default';
-  let how: string;
-  if (first.value === undefined) how = 'default not set: the first entry';
-  else how = `via ${source}=${quote(first.value)}`;
-  let menu = top;
-  const titles: string[] = [];
-  for (let depth = 0; depth < MAX_SUBMENU_DEPTH; depth++) {
-    if (menu.fatal.length > 0) return { unusable: menu.fatal.join('; ') };
-    const reading = readDefault(menu);
-    if ('unknown' in reading) return { unusable: `cannot tell the default entry: ${reading.unknown}` };
-    const { choice } = reading;
-    const where = titles.length === 0 ? 'the menu' : `submenu ${quote(titles.join('>'))}`;
-    if (menu.items.length === 0) return { unusable: `${where} has no entries` };
-    const item = menu.items[choice.index]!;
-    const needsAll = choice.how === 'fallback' ? menu.items : menu.items.slice(0, choice.index + 1);
-    const conditional = choice.how === 'title' || choice.how === 'id' ? (item.conditional ? item : undefined) : needsAll.find((i) => i.conditional);
-    if (conditional) {
-      return { unusable: `the default of ${where} depends on whether the entry on line ${conditional.line} exists, which is decided ${conditional.conditional}` };
-    }
-    if (choice.how === 'fallback') {
-      how += `, which matches no entry${titles.length ? ` of ${where}` : ''}, so GRUB falls back to entry 0`;
-    }
-    titles.push(item.title ?? `#${choice.index}`);
-    if (item.kind === 'menuentry') return { item, menu, titles, how, viaNextEntry };
-    menu = evaluateSubmenu(menu, item, choice.inner, from, host);
-  }
-  return { unusable: 'submenus nested too deeply' };
-}
-
-/** GRUB's entry, or null when there is no GRUB configuration at all. */
-export function findGrubEntry(root: SystemRoot): EntryLookup | null {
+/** GRUB's entry, or undefined when there is no GRUB configuration at all. */
+export function findGrubEntry(root: SystemRoot): EntryLookup | undefined {
   // A dangling link or a FIFO is not "no GRUB": reading it says what is wrong with it.
   const cfg = GRUB_CFG_PATHS.find((p) => statPath(root, p).kind !== 'missing');
-  if (cfg === undefined) return null;
+  if (cfg === undefined) return undefined;
   const script = parseFile(root, cfg);
-  if ('unknown' in script) return { unusable: script.unknown };
+  if (isUnusable(script)) return script;
   const host = grubHost(root, posix.dirname(cfg));
   const top = evaluateMenu(script, host);
   const resolved = resolveGrubDefault(top, host);
-  if ('unusable' in resolved) return { unusable: `${cfg}: ${resolved.unusable}` };
+  if (isUnusable(resolved)) return { unusable: `${cfg}: ${resolved.unusable}` };
   const { item, menu, titles, how, viaNextEntry } = resolved;
-  const name = `${cfg} entry ${quote(titles.join('>'))}${item.id !== null && item.id !== item.title ? ` (id ${item.id})` : ''}`;
+  const name = `${cfg} entry ${JSON.stringify(titles.join('>'))}${item.id !== undefined && item.id !== item.title ? ` (id ${item.id})` : ''}`;
   const files = readEntryFiles(menu, item, host);
-  if ('unusable' in files) return { unusable: `${name} (line ${item.line}) ${how}: ${files.unusable}` };
+  if (isUnusable(files)) return { unusable: `${name} (line ${item.line}) ${how}: ${files.unusable}` };
   const mapped = mapEntryFiles(root, files.files);
-  if ('unusable' in mapped) return { unusable: `${name} ${how}: ${mapped.unusable}` };
+  if (isUnusable(mapped)) return { unusable: `${name} ${how}: ${mapped.unusable}` };
   const entry: BootEntry = {
     kernel: mapped.kernel,
     initrds: mapped.initrds,
     cmdline: files.files.cmdline,
     origin: `${name} ${how}`,
+    ...(viaNextEntry ? { viaNextEntry, grubenv: posix.join(posix.dirname(cfg), 'grubenv') } : {}),
   };
-  if (viaNextEntry) {
-    entry.viaNextEntry = true;
-    entry.grubenv = posix.join(posix.dirname(cfg), 'grubenv');
-  }
   return { found: entry };
 }

@@ -7,14 +7,15 @@
  */
 import type { SystemRoot } from '../../host/system-root.js';
 import { MAX_BYTES, readTrustedTextFile, whyUnread } from '../../host/read-file.js';
+import { isUnusable, type Unusable } from '../../unusable.js';
 
-export const GRUBENV_SIGNATURE = '# GRUB Environment Block\n';
+const GRUBENV_SIGNATURE = '# GRUB Environment Block\n';
 
-export type GrubenvParse = { vars: Map<string, string> } | { invalid: string };
+export type GrubenvParse = { readonly vars: ReadonlyMap<string, string> } | Unusable;
 
 /** Parses the text of an environment block (pure). */
 export function parseGrubenv(text: string): GrubenvParse {
-  if (!text.startsWith(GRUBENV_SIGNATURE)) return { invalid: 'no "# GRUB Environment Block" signature' };
+  if (!text.startsWith(GRUBENV_SIGNATURE)) return { unusable: 'no "# GRUB Environment Block" signature' };
   const vars = new Map<string, string>();
   let p = GRUBENV_SIGNATURE.length;
   const end = text.length;
@@ -58,22 +59,22 @@ export function parseGrubenv(text: string): GrubenvParse {
 }
 
 export type GrubenvRead =
-  | { state: 'missing' }
-  | { state: 'empty' }
+  | { readonly state: 'missing' }
+  | { readonly state: 'empty' }
   /** Not a block at all; GRUB would load nothing from it. */
-  | { state: 'invalid'; why: string }
+  | { readonly state: 'invalid'; readonly why: string }
   /** Not read (not a regular text file, too large, writable by others): what GRUB would load is not known. */
-  | { state: 'unreadable'; why: string }
-  | { state: 'read'; vars: Map<string, string> };
+  | Unusable
+  | { readonly state: 'read'; readonly vars: ReadonlyMap<string, string> };
 
 /** Reads a grubenv file through the root (`systemPath` e.g. /boot/grub/grubenv). */
 export function readGrubenv(root: SystemRoot, systemPath: string): GrubenvRead {
   const read = readTrustedTextFile(root, systemPath, MAX_BYTES.grubenv);
   if (read.kind === 'missing') return { state: 'missing' };
-  if (read.kind !== 'text') return { state: 'unreadable', why: whyUnread(systemPath, read) };
+  if (read.kind !== 'text') return { unusable: whyUnread(systemPath, read) };
   const { text } = read;
   if (text.length === 0) return { state: 'empty' };
   const parsed = parseGrubenv(text);
-  if ('invalid' in parsed) return { state: 'invalid', why: `${systemPath}: ${parsed.invalid}` };
+  if (isUnusable(parsed)) return { state: 'invalid', why: `${systemPath}: ${parsed.unusable}` };
   return { state: 'read', vars: parsed.vars };
 }

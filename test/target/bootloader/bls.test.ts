@@ -1,20 +1,16 @@
 import { describe, expect, test } from 'vitest';
 import {
-  blsSystemPath,
   chooseBlsDefault,
   compareBlsEntries,
-  decodeEfiString,
-  entryId,
   findBlsEntry,
   globMatch,
   LOADER_GUID,
   parseBlsEntry,
-  parseLoaderConfDefault,
   strverscmpImproved,
 } from '../../../src/target/bootloader/bls.js';
-import { fakeRoot } from './fake-root.js';
-import { efiVariable } from '../../support/fake-root.js';
+import { efiVariable, fakeTreeWith, type FakeTree } from '../../support/fake-root.js';
 
+const blsEntry = (tree: FakeTree) => findBlsEntry(tree.root);
 const efivar = (name: string) => `/sys/firmware/efi/efivars/${name}-${LOADER_GUID}`;
 
 const entry = (name: string, text: string) => parseBlsEntry(name, '/boot', `/boot/loader/entries/${name}`, text);
@@ -25,8 +21,8 @@ describe('parseBlsEntry', () => {
     expect(e).toMatchObject({ id: 'a.conf', title: 'Debian', linux: '/vmlinuz-6.1', initrds: ['/intel-ucode.img', '/initrd.img-6.1'], options: ['root=/dev/sda1 ro', 'quiet "x=a b"'] });
   });
   test('the id is the lower-cased file name without the boot counter', () => {
-    expect(entryId('Fedora+3-1.conf')).toEqual({ id: 'fedora.conf', triesLeft: 3, triesDone: 1 });
-    expect(entryId('x.conf')).toEqual({ id: 'x.conf' });
+    expect(entry('Fedora+3-1.conf', '')).toMatchObject({ id: 'fedora.conf', triesLeft: 3, triesDone: 1 });
+    expect(entry('x.conf', '')).toEqual({ id: 'x.conf', file: '/boot/loader/entries/x.conf', partition: '/boot', initrds: [], options: [] });
   });
 });
 
@@ -73,29 +69,21 @@ describe('chooseBlsDefault', () => {
     expect(globMatch('[ab].conf', 'c.conf')).toBe(false);
     expect(globMatch('a.conf', 'a.confx')).toBe(false);
   });
-  test('loader.conf: the last default line wins; EFI strings are UTF-16LE after 4 attribute bytes', () => {
-    expect(parseLoaderConfDefault('timeout 3\ndefault a*\n#default x\ndefault "b*"\n')).toBe('b*');
-    expect(decodeEfiString(efiVariable('x.conf'))).toBe('x.conf');
-  });
-  test('entry paths are relative to their partition', () => {
-    expect(blsSystemPath('/efi', '/vmlinuz')).toBe('/efi/vmlinuz');
-    expect(blsSystemPath('/boot', '\\EFI\\debian\\vmlinuz')).toBe('/boot/EFI/debian/vmlinuz');
-  });
 });
 
 describe('findBlsEntry', () => {
-  test('null when there are no entries', () => {
-    expect(findBlsEntry(fakeRoot({ '/boot/grub/grub.cfg': '' }))).toBeNull();
+  test('nothing when there are no entries', () => {
+    expect(blsEntry(fakeTreeWith({ '/boot/grub/grub.cfg': '' }))).toBeUndefined();
   });
   test('newest version by default, options lines joined, paths on the partition', () => {
-    const root = fakeRoot({
+    const tree = fakeTreeWith({
       '/boot/loader/entries/debian-6.1.0-9.conf': 'title Debian\nversion 6.1.0-9\nsort-key debian\nlinux /debian/6.1.0-9/linux\ninitrd /debian/6.1.0-9/initrd\noptions root=/dev/sda2\noptions ro quiet\n',
       '/boot/loader/entries/debian-6.1.0-10.conf': 'title Debian\nversion 6.1.0-10\nsort-key debian\nlinux /debian/6.1.0-10/linux\ninitrd /intel-ucode.img\ninitrd /debian/6.1.0-10/initrd\noptions root=/dev/sda2 ro\n',
       '/boot/debian/6.1.0-10/linux': 'k',
       '/boot/debian/6.1.0-10/initrd': 'i',
       '/boot/intel-ucode.img': 'u',
     });
-    expect(findBlsEntry(root)).toEqual({
+    expect(blsEntry(tree)).toEqual({
       found: {
         kernel: '/boot/debian/6.1.0-10/linux',
         initrds: ['/boot/intel-ucode.img', '/boot/debian/6.1.0-10/initrd'],
@@ -105,32 +93,46 @@ describe('findBlsEntry', () => {
     });
   });
   test('loader.conf on the ESP (/efi) picks an entry on XBOOTLDR (/boot); a one-shot wins and is flagged', () => {
-    const root = fakeRoot({
+    const tree = fakeTreeWith({
       '/efi/loader/loader.conf': 'default old*\n',
       '/efi/loader/entries/new.conf': 'linux /vmlinuz-new\noptions n=1\n',
       '/efi/vmlinuz-new': 'k',
       '/boot/loader/entries/old.conf': 'linux /vmlinuz-old\noptions o=1\n',
       '/boot/vmlinuz-old': 'k',
     });
-    expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/boot/vmlinuz-old', cmdline: 'o=1', origin: '/boot/loader/entries/old.conf via loader.conf "default old*"' } });
-    root.write(efivar('LoaderEntryOneShot'), efiVariable('new.conf'));
-    expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/efi/vmlinuz-new', viaOneShot: true } });
+    expect(blsEntry(tree)).toMatchObject({ found: { kernel: '/boot/vmlinuz-old', cmdline: 'o=1', origin: '/boot/loader/entries/old.conf via loader.conf "default old*"' } });
+    tree.write(efivar('LoaderEntryOneShot'), efiVariable('new.conf'));
+    expect(blsEntry(tree)).toMatchObject({ found: { kernel: '/efi/vmlinuz-new', viaOneShot: true } });
   });
-  test('bootctl set-default (LoaderEntryDefault) beats loader.conf', () => {
-    const root = fakeRoot({
+  test('loader.conf: the last default line wins, quotes dropped, comments skipped', () => {
+    const tree = fakeTreeWith({
+      '/boot/loader/loader.conf': 'timeout 3\ndefault b*\n#default x\ndefault "a*"\n',
+      '/boot/loader/entries/a.conf': 'linux /a\n',
+      '/boot/loader/entries/b.conf': 'linux /b\n',
+      '/boot/a': 'k',
+      '/boot/b': 'k',
+    });
+    expect(blsEntry(tree)).toMatchObject({ found: { kernel: '/boot/a', origin: '/boot/loader/entries/a.conf via loader.conf "default a*"' } });
+  });
+  test('entry paths are relative to their partition, with \\ read as /', () => {
+    const tree = fakeTreeWith({ '/efi/loader/entries/w.conf': 'linux \\EFI\\debian\\vmlinuz\n', '/efi/EFI/debian/vmlinuz': 'k' });
+    expect(blsEntry(tree)).toMatchObject({ found: { kernel: '/efi/EFI/debian/vmlinuz' } });
+  });
+  test('bootctl set-default (LoaderEntryDefault, UTF-16 after 4 attribute bytes) beats loader.conf', () => {
+    const tree = fakeTreeWith({
       '/boot/efi/loader/loader.conf': 'default a.conf\n',
       '/boot/efi/loader/entries/a.conf': 'linux /a\n',
       '/boot/efi/loader/entries/b.conf': 'linux /b\n',
       '/boot/efi/a': 'k',
       '/boot/efi/b': 'k',
     });
-    root.write(efivar('LoaderEntryDefault'), efiVariable('b.conf'));
-    expect(findBlsEntry(root)).toMatchObject({ found: { kernel: '/boot/efi/b' } });
+    tree.write(efivar('LoaderEntryDefault'), efiVariable('b.conf'));
+    expect(blsEntry(tree)).toMatchObject({ found: { kernel: '/boot/efi/b' } });
   });
   test('an entry for an EFI program or UKI, or with a missing file, is unusable', () => {
-    expect(findBlsEntry(fakeRoot({ '/boot/loader/entries/w.conf': 'efi /EFI/Microsoft/Boot/bootmgfw.efi\n' }))).toMatchObject({ unusable: expect.stringContaining('an EFI program') });
-    expect(findBlsEntry(fakeRoot({ '/boot/loader/entries/u.conf': 'uki /EFI/Linux/x.efi\n' }))).toMatchObject({ unusable: expect.stringContaining('unified kernel image') });
-    expect(findBlsEntry(fakeRoot({ '/boot/loader/entries/l.conf': 'linux /nope\n' }))).toMatchObject({ unusable: expect.stringContaining('kernel /boot/nope not found') });
-    expect(findBlsEntry(fakeRoot({ '/boot/loader/entries/l.conf': 'linux /k\ninitrd /nope\n', '/boot/k': 'k' }))).toMatchObject({ unusable: expect.stringContaining('initrd /boot/nope not found') });
+    expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/w.conf': 'efi /EFI/Microsoft/Boot/bootmgfw.efi\n' }))).toMatchObject({ unusable: expect.stringContaining('an EFI program') });
+    expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/u.conf': 'uki /EFI/Linux/x.efi\n' }))).toMatchObject({ unusable: expect.stringContaining('unified kernel image') });
+    expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/l.conf': 'linux /nope\n' }))).toMatchObject({ unusable: expect.stringContaining('kernel /boot/nope not found') });
+    expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/l.conf': 'linux /k\ninitrd /nope\n', '/boot/k': 'k' }))).toMatchObject({ unusable: expect.stringContaining('initrd /boot/nope not found') });
   });
 });

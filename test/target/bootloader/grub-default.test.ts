@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { chooseDefault, grubStrtoul, innerDefault, menuentryEq } from '../../../src/target/bootloader/grub-default.js';
+import { chooseDefault, grubStrtoul, innerDefault, menuentryEq, resolveGrubDefault } from '../../../src/target/bootloader/grub-default.js';
+import { evaluateMenu } from '../../../src/target/bootloader/grub-menu.js';
+import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
 
 const items = [
   { title: 'Debian GNU/Linux', id: 'gnulinux-simple' },
@@ -26,8 +28,8 @@ describe('grubStrtoul', () => {
     expect(grubStrtoul('0x10')).toBe(16);
     expect(grubStrtoul('010')).toBe(8);
     expect(grubStrtoul('1>2')).toBe(1);
-    expect(grubStrtoul('Debian')).toBeNull();
-    expect(grubStrtoul('0xzz')).toBeNull();
+    expect(grubStrtoul('Debian')).toBeUndefined();
+    expect(grubStrtoul('0xzz')).toBeUndefined();
   });
 });
 
@@ -55,5 +57,13 @@ describe('chooseDefault', () => {
     expect(innerDefault('A >> B>x')).toBe('x');
     expect(innerDefault('1>')).toBeUndefined();
     expect(innerDefault('1')).toBeUndefined();
+  });
+});
+
+describe('resolveGrubDefault', () => {
+  test('reads the value through the menu', () => {
+    const host = { grubDir: '/boot/grub', fileTest: () => false, loadEnv: () => new Map(), readScript: () => ({ unusable: 'not read' }) };
+    const menu = evaluateMenu(parseGrubScript("set default=b\nmenuentry 'a' { true; }\nmenuentry 'b' { true; }\n"), host);
+    expect(resolveGrubDefault(menu, host)).toMatchObject({ item: { title: 'b' }, titles: ['b'], how: 'via default="b"', viaNextEntry: false });
   });
 });

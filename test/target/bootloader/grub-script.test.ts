@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { GrubScriptError, literalText, parseGrubScript, tokenize, type Statement } from '../../../src/target/bootloader/grub-script.js';
-import { fixture } from './fake-root.js';
+import { fixture } from '../../support/fake-root.js';
 
-function words(source: string): (string | null)[] {
+function words(source: string): (string | undefined)[] {
   return tokenize(source).flatMap((t) => (t.type === 'word' ? [literalText(t.word)] : []));
 }
 
@@ -15,7 +15,7 @@ describe('tokenize', () => {
   });
   test('variables are parts of words, quoted or not', () => {
     const t = tokenize('x"${a}"$b');
-    const w = t[0]!.type === 'word' ? t[0]!.word : null;
+    const w = t[0]!.type === 'word' ? t[0]!.word : undefined;
     expect(w?.parts).toEqual([
       { kind: 'lit', text: 'x' },
       { kind: 'var', name: 'a', quoted: true, start: 2, end: 6 },

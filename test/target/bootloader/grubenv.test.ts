@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseGrubenv, readGrubenv } from '../../../src/target/bootloader/grubenv.js';
-import { fakeRoot, fixture } from './fake-root.js';
+import { fakeTreeWith, fixture } from '../../support/fake-root.js';
 
 describe('parseGrubenv', () => {
   test('reads a block written by grub-set-default and grub-reboot', () => {
@@ -18,13 +18,13 @@ describe('parseGrubenv', () => {
     expect(env).toEqual({ vars: new Map([['a', 'x\\y\nz'], ['b', '2']]) });
   });
   test('a block without the signature is invalid', () => {
-    expect(parseGrubenv('saved_entry=1\n')).toHaveProperty('invalid');
+    expect(parseGrubenv('saved_entry=1\n')).toHaveProperty('unusable');
   });
 });
 
 describe('readGrubenv', () => {
   test('missing, empty and read', () => {
-    const root = fakeRoot({ '/boot/grub/empty': '', '/boot/grub/grubenv': '# GRUB Environment Block\nx=1\n' });
+    const { root } = fakeTreeWith({ '/boot/grub/empty': '', '/boot/grub/grubenv': '# GRUB Environment Block\nx=1\n' });
     expect(readGrubenv(root, '/boot/grub/none')).toEqual({ state: 'missing' });
     expect(readGrubenv(root, '/boot/grub/empty')).toEqual({ state: 'empty' });
     expect(readGrubenv(root, '/boot/grub/grubenv')).toEqual({ state: 'read', vars: new Map([['x', '1']]) });

@@ -1,16 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateMenu, readDefault, type GrubHost } from '../../../src/target/bootloader/grub-config.js';
+import { evaluateMenu, type GrubHost } from '../../../src/target/bootloader/grub-menu.js';
 import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
 
-function host(grubenv: Map<string, string> | null): GrubHost {
+function host(grubenv: Map<string, string> | undefined): GrubHost {
   return {
     grubDir: '/boot/grub',
-    fileTest: (op, p) => (p === '/boot/grub/grubenv' ? grubenv !== null && (op !== '-s' || grubenv.size > 0) : p.startsWith('/boot/grub/') ? false : { unknown: `${p}, which can only be checked by GRUB` }),
+    fileTest: (op, p) => (p === '/boot/grub/grubenv' ? grubenv !== undefined && (op !== '-s' || grubenv.size > 0) : p.startsWith('/boot/grub/') ? false : { unusable: `${p}, which can only be checked by GRUB` }),
     loadEnv: () => grubenv ?? new Map(),
-    readScript: () => ({ unknown: 'no such file' }),
+    readScript: () => ({ unusable: 'no such file' }),
   };
 }
-const run = (cfg: string, env: Map<string, string> | null = null) => evaluateMenu(parseGrubScript(cfg), host(env));
+const run = (cfg: string, env?: Map<string, string>) => evaluateMenu(parseGrubScript(cfg), host(env));
 const HEADER = `if [ -s $prefix/grubenv ]; then\n  load_env\nfi\nif [ "\${next_entry}" ] ; then\n   set default="\${next_entry}"\n   set next_entry=\nelse\n   set default="\${saved_entry}"\nfi\n`;
 
 describe('evaluateMenu', () => {
@@ -30,16 +30,16 @@ if test "a" != "b"; then c=3; fi
   });
   test('what a condition GRUB alone can run assigns becomes unknown, unless it assigns the same value', () => {
     const env = run('set a=1\nset b=1\nif loadfont x; then set a=2; set b=1; fi\n').env;
-    expect(env.get('a')).toHaveProperty('unknown');
+    expect(env.get('a')).toHaveProperty('unusable');
     expect(env.get('b')).toMatchObject({ value: '1' });
   });
   test('an unknown condition makes the following elif/else uncertain too', () => {
     const env = run('if [ "$grub_platform" = efi ]; then a=1; elif [ 1 = 1 ]; then a=2; else a=3; fi\n').env;
-    expect(env.get('a')).toHaveProperty('unknown');
+    expect(env.get('a')).toHaveProperty('unusable');
   });
   test('entries in an unknown branch or a loop are conditional; options are not titles', () => {
     const menu = run(`menuentry 'a' --class x --id ida { true; }\nif loadfont x; then menuentry 'b' { true; }; fi\nfor i in 1; do submenu 'c' { true; }; done\n`);
-    expect(menu.items.map((i) => [i.kind, i.title, i.id, i.conditional !== null])).toEqual([
+    expect(menu.items.map((i) => [i.kind, i.title, i.id, i.conditional !== undefined])).toEqual([
       ['menuentry', 'a', 'ida', false],
       ['menuentry', 'b', 'b', true],
       ['submenu', 'c', 'c', true],
@@ -48,9 +48,5 @@ if test "a" != "b"; then c=3; fi
   test('configfile and an unreadable source make the menu unknowable', () => {
     expect(run('configfile /boot/grub/other.cfg\n').fatal[0]).toContain('configfile');
     expect(run('source $prefix/custom.cfg\n').fatal[0]).toContain('no such file');
-  });
-  test('readDefault reads the value through the menu', () => {
-    const menu = run("set default=b\nmenuentry 'a' { true; }\nmenuentry 'b' { true; }\n");
-    expect(readDefault(menu)).toMatchObject({ choice: { index: 1, how: 'title' }, value: 'b' });
   });
 });
