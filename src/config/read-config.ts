@@ -13,8 +13,8 @@ import { evaluateShellFragment } from './shell-fragment.js';
 import { SETTINGS, type SettingRow } from './settings.js';
 import { isUnusable } from '../unusable.js';
 
-export const CONFIG_FILE = '/etc/default/kexec';
-export const SNIPPET_DIR = '/etc/default/kexec.d';
+const CONFIG_FILE = '/etc/default/kexec';
+const SNIPPET_DIR = '/etc/default/kexec.d';
 
 /** Names run-parts --list accepts (without --lsbsysinit); anything else is skipped. */
 const RUN_PARTS_NAME = /^[A-Za-z0-9_-]+$/;
