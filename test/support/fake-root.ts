@@ -12,17 +12,21 @@ export interface Invocation {
   readonly argv: string[];
 }
 
-export interface FakeRoot {
+/** A system tree and the means to change it, by system path. */
+export interface FakeTree {
   readonly dir: string;
   readonly root: SystemRoot;
-  readonly programs: Programs;
-  /** The environment that points the CLI at the fake programs. */
-  readonly env: NodeJS.ProcessEnv;
   write(systemPath: string, content: string | Uint8Array): void;
   link(systemPath: string, target: string): void;
   remove(systemPath: string): void;
   read(systemPath: string): string;
   exists(systemPath: string): boolean;
+}
+
+export interface FakeRoot extends FakeTree {
+  readonly programs: Programs;
+  /** The environment that points the CLI at the fake programs. */
+  readonly env: NodeJS.ProcessEnv;
   setKexecMode(mode: FakeKexecMode): void;
   invocations(program: 'kexec' | 'grub-editenv' | 'bootctl'): Invocation[];
 }
@@ -81,19 +85,16 @@ exit 0
 }
 
 /**
- * A system tree the CLI can be pointed at with --root: a Debian-like /boot
- * with a kernel and initrd behind /vmlinuz and /initrd.img, a /proc/cmdline,
- * a kexec-capable /sys, and fake kexec, systemctl and boot loader programs.
+ * An empty system tree, for a reader's tests that write only the files they
+ * are about (and make hundreds of trees: makeFakeRoot's contents would cost).
  */
-export function makeFakeRoot(): FakeRoot {
+export function makeFakeTree(): FakeTree {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kexec-reboot-root-'));
   fs.chmodSync(dir, 0o755);
   const hostPath = (systemPath: string) => path.join(dir, systemPath);
-  const fakeRoot: FakeRoot = {
+  return {
     dir,
     root: systemRoot(dir),
-    programs: { kexec: '', systemctl: '', grubEditenv: '', bootctl: '' },
-    env: {},
     write(systemPath, content) {
       fs.mkdirSync(path.dirname(hostPath(systemPath)), { recursive: true });
       fs.writeFileSync(hostPath(systemPath), content);
@@ -106,6 +107,21 @@ export function makeFakeRoot(): FakeRoot {
     remove: (systemPath) => fs.rmSync(hostPath(systemPath), { force: true, recursive: true }),
     read: (systemPath) => fs.readFileSync(hostPath(systemPath), 'utf8'),
     exists: (systemPath) => fs.existsSync(hostPath(systemPath)),
+  };
+}
+
+/**
+ * A system tree the CLI can be pointed at with --root: a Debian-like /boot
+ * with a kernel and initrd behind /vmlinuz and /initrd.img, a /proc/cmdline,
+ * a kexec-capable /sys, and fake kexec, systemctl and boot loader programs.
+ */
+export function makeFakeRoot(): FakeRoot {
+  const tree = makeFakeTree();
+  const { dir } = tree;
+  const fakeRoot: FakeRoot = {
+    ...tree,
+    programs: { kexec: '', systemctl: '', grubEditenv: '', bootctl: '' },
+    env: {},
     setKexecMode: (mode) => fs.writeFileSync(path.join(dir, 'fake/kexec-mode'), mode),
     invocations(program) {
       const log = path.join(dir, 'fake', `${program}.log`);
