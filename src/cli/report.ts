@@ -1,4 +1,5 @@
-import { formatDiagnostic, type ConfigReading, type Sourced } from '../config/config.js';
+import { formatDiagnostic, type ConfigReading } from '../config/config.js';
+import { SETTINGS } from '../config/settings.js';
 import type { Assessment } from '../commands/assess.js';
 
 /** A command line for people to read or paste; never run through a shell by us. */
@@ -63,28 +64,19 @@ export function statusText(assessment: Assessment): string {
   return lines.join('\n') + '\n';
 }
 
-const KEYS = [
-  ['LOAD_KEXEC', 'loadKexec'],
-  ['KERNEL_IMAGE', 'kernelImage'],
-  ['INITRD', 'initrd'],
-  ['APPEND', 'append'],
-  ['USE_GRUB_CONFIG', 'useGrubConfig'],
-  ['PRELOAD', 'preload'],
-] as const;
-
 export function configJson(reading: ConfigReading) {
   return {
     files: reading.files,
-    values: Object.fromEntries(KEYS.map(([key, field]) => [key, reading.config[field] as Sourced<string | boolean>])),
+    values: Object.fromEntries(SETTINGS.map(({ name, field }) => [name, reading.config[field]])),
     errors: reading.errors.map(formatDiagnostic),
     warnings: reading.warnings.map(formatDiagnostic),
   };
 }
 
 export function configText(reading: ConfigReading): string {
-  const lines = KEYS.map(([key, field]) => {
-    const setting: Sourced<string | boolean> = reading.config[field];
-    return `${key}=${shellQuote([String(setting.value)])}  # ${setting.origin}`;
+  const lines = SETTINGS.map(({ name, field }) => {
+    const { value, origin } = reading.config[field];
+    return `${name}=${shellQuote([String(value)])}  # ${origin}`;
   });
   for (const error of reading.errors) lines.push(`error: ${formatDiagnostic(error)}`);
   for (const warning of reading.warnings) lines.push(`warning: ${formatDiagnostic(warning)}`);

@@ -18,9 +18,9 @@ function inspectUnlessUnresolved(
   systemPath: string,
   inspect: (path: string) => FileFacts,
 ): FileFacts {
-  // An unresolved path may still hold absolute links that would lead out of --root; its problem is already known.
+  // An unresolved path may still hold absolute links that would lead out of --root; why it cannot be used is already known.
   const unresolved = target.problems.find((problem) => problem.subject === subject);
-  return unresolved ? { path: systemPath, problem: unresolved.message } : inspect(systemPath);
+  return unresolved ? { unusable: unresolved.unusable } : inspect(systemPath);
 }
 
 /** read config -> resolve the boot target -> plan. Reads the system; changes nothing. */

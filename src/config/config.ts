@@ -2,6 +2,7 @@
  * The effective configuration of /etc/default/kexec and its kexec.d snippets.
  * Every value says where it came from, so `status` and `config` can explain it.
  */
+import { SETTINGS, type Setting, type SettingRow } from './settings.js';
 
 /** "FILE:LINE" for a value set in a file, "default" for a built-in default. */
 export type Origin = string;
@@ -11,30 +12,19 @@ export interface Sourced<T> {
   readonly origin: Origin;
 }
 
-export interface KexecConfig {
-  /** LOAD_KEXEC (or legacy USE_KEXEC); absent means true. */
-  readonly loadKexec: Sourced<boolean>;
-  /** KERNEL_IMAGE, default /vmlinuz. */
-  readonly kernelImage: Sourced<string>;
-  /** INITRD, default /initrd.img; '' means boot without an initrd. */
-  readonly initrd: Sourced<string>;
-  /** APPEND; '' means the running kernel's /proc/cmdline. */
-  readonly append: Sourced<string>;
-  /** USE_GRUB_CONFIG, default false. */
-  readonly useGrubConfig: Sourced<boolean>;
-  /** PRELOAD, default false: load the kernel after boot and whenever its inputs change, not during shutdown. */
-  readonly preload: Sourced<boolean>;
+/** The value of each setting, under its field in the table. */
+export type KexecConfig = {
+  readonly [Row in SettingRow as Row['field']]: Sourced<Row extends Setting<string, infer T> ? T : never>;
+};
+
+/** A configuration made setting by setting, in the table's order. */
+export function configOf(sourced: (row: SettingRow) => Sourced<boolean | string>): KexecConfig {
+  // Each row's parser and default have the row's type (settings.ts), which fromEntries cannot see.
+  return Object.fromEntries(SETTINGS.map((row) => [row.field, sourced(row)])) as KexecConfig;
 }
 
-/** What applies when a key is not set: installing the package is asking for kexec reboots. */
-export const DEFAULT_CONFIG: KexecConfig = {
-  loadKexec: { value: true, origin: 'default' },
-  kernelImage: { value: '/vmlinuz', origin: 'default' },
-  initrd: { value: '/initrd.img', origin: 'default' },
-  append: { value: '', origin: 'default' },
-  useGrubConfig: { value: false, origin: 'default' },
-  preload: { value: false, origin: 'default' },
-};
+/** What applies when a setting is not set. */
+export const DEFAULT_CONFIG: KexecConfig = configOf((row) => ({ value: row.default, origin: 'default' }));
 
 /** A problem found in a configuration file, printed as `file:line: message`. */
 export interface ConfigDiagnostic {

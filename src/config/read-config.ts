@@ -2,22 +2,24 @@
  * Reads /etc/default/kexec and /etc/default/kexec.d/* the way the boot scripts
  * source them into one /bin/sh, without running a shell (see shell-fragment.ts).
  * This is the only module here that touches the file system, each file
- * through the safe reader (system/read-file.ts).
+ * through the safe reader (host/read-file.ts).
  */
 import { readdirSync, statSync } from 'node:fs';
 import type { SystemRoot } from '../host/system-root.js';
-import { DEFAULT_CONFIG, type ConfigDiagnostic, type ConfigReading, type KexecConfig, type Sourced } from './config.js';
+import { configOf, DEFAULT_CONFIG, type ConfigDiagnostic, type ConfigReading, type Sourced } from './config.js';
 import { readProcCmdline } from '../host/facts.js';
 import { describeFsError, errorCode, MAX_BYTES, readTrustedTextFile, type Unread } from '../host/read-file.js';
 import { evaluateShellFragment } from './shell-fragment.js';
+import { SETTINGS, type SettingRow } from './settings.js';
+import { isUnusable } from '../unusable.js';
 
-export const CONFIG_FILE = '/etc/default/kexec';
-export const SNIPPET_DIR = '/etc/default/kexec.d';
+const CONFIG_FILE = '/etc/default/kexec';
+const SNIPPET_DIR = '/etc/default/kexec.d';
 
 /** Names run-parts --list accepts (without --lsbsysinit); anything else is skipped. */
 const RUN_PARTS_NAME = /^[A-Za-z0-9_-]+$/;
 
-const KNOWN_SETTINGS = new Set(['LOAD_KEXEC', 'USE_KEXEC', 'KERNEL_IMAGE', 'INITRD', 'APPEND', 'USE_GRUB_CONFIG', 'PRELOAD']);
+const KNOWN_NAMES: ReadonlySet<string> = new Set(SETTINGS.flatMap((row) => (row.formerName === undefined ? [row.name] : [row.name, row.formerName])));
 
 /** The last value a shell variable was given, and where. */
 export interface ShellSetting {
@@ -40,7 +42,7 @@ export function readConfig(root: SystemRoot): ConfigReading {
   const reading = readSettings(root);
   const errors = [...reading.errors];
   return {
-    config: interpretSettings(reading.settings, errors),
+    config: configOf((row) => interpretSetting(row, reading.settings, errors)),
     files: reading.files,
     errors,
     warnings: [...reading.warnings, ...unknownSettingWarnings(reading.settings)],
@@ -134,58 +136,18 @@ function procCmdlineReader(root: SystemRoot): () => string | undefined {
 
 // --- meaning of the settings ------------------------------------------------
 
-function interpretSettings(settings: ReadonlyMap<string, ShellSetting>, errors: ConfigDiagnostic[]): KexecConfig {
-  // USE_KEXEC is the old name of LOAD_KEXEC; when both are set the current name wins.
-  const loadKexecName = settings.has('LOAD_KEXEC') || !settings.has('USE_KEXEC') ? 'LOAD_KEXEC' : 'USE_KEXEC';
-  return {
-    loadKexec: booleanSetting(settings, loadKexecName, DEFAULT_CONFIG.loadKexec, errors),
-    kernelImage: kernelImageSetting(settings, errors),
-    initrd: stringSetting(settings, 'INITRD', DEFAULT_CONFIG.initrd),
-    append: stringSetting(settings, 'APPEND', DEFAULT_CONFIG.append),
-    useGrubConfig: booleanSetting(settings, 'USE_GRUB_CONFIG', DEFAULT_CONFIG.useGrubConfig, errors),
-    preload: booleanSetting(settings, 'PRELOAD', DEFAULT_CONFIG.preload, errors),
-  };
-}
-
-const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
-  ['true', true],
-  ['yes', true],
-  ['1', true],
-  ['false', false],
-  ['no', false],
-  ['0', false],
-]);
-
-function booleanSetting(
-  settings: ReadonlyMap<string, ShellSetting>,
-  name: string,
-  fallback: Sourced<boolean>,
-  errors: ConfigDiagnostic[],
-): Sourced<boolean> {
+/** The row's value from the files; its default when it is not set, or set to what it cannot use (an error). */
+function interpretSetting(row: SettingRow, settings: ReadonlyMap<string, ShellSetting>, errors: ConfigDiagnostic[]): Sourced<boolean | string> {
+  // A former name counts only without the current one: when both are set the current name wins.
+  const name = !settings.has(row.name) && row.formerName !== undefined && settings.has(row.formerName) ? row.formerName : row.name;
   const setting = settings.get(name);
-  if (setting === undefined) return fallback;
-  const value = BOOLEAN_WORDS.get(setting.value.toLowerCase());
-  if (value !== undefined) return { value, origin: originOf(setting) };
-  errors.push({
-    file: setting.file,
-    line: setting.line,
-    message: `${name}=${JSON.stringify(setting.value)}: expected true or false (or yes/no, 1/0)`,
-  });
-  return fallback;
-}
-
-function kernelImageSetting(settings: ReadonlyMap<string, ShellSetting>, errors: ConfigDiagnostic[]): Sourced<string> {
-  const setting = settings.get('KERNEL_IMAGE');
-  if (setting?.value === '') {
-    errors.push({ file: setting.file, line: setting.line, message: 'KERNEL_IMAGE is empty: no kernel to load' });
-    return DEFAULT_CONFIG.kernelImage;
+  if (setting === undefined) return DEFAULT_CONFIG[row.field];
+  const parsed = row.parse(setting.value, name);
+  if (isUnusable(parsed)) {
+    errors.push({ file: setting.file, line: setting.line, message: parsed.unusable });
+    return DEFAULT_CONFIG[row.field];
   }
-  return stringSetting(settings, 'KERNEL_IMAGE', DEFAULT_CONFIG.kernelImage);
-}
-
-function stringSetting(settings: ReadonlyMap<string, ShellSetting>, name: string, fallback: Sourced<string>): Sourced<string> {
-  const setting = settings.get(name);
-  return setting === undefined ? fallback : { value: setting.value, origin: originOf(setting) };
+  return { value: parsed.value, origin: originOf(setting) };
 }
 
 function originOf(setting: ShellSetting): string {
@@ -195,6 +157,6 @@ function originOf(setting: ShellSetting): string {
 /** One warning per unknown variable, at its last assignment. */
 function unknownSettingWarnings(settings: ReadonlyMap<string, ShellSetting>): ConfigDiagnostic[] {
   return [...settings]
-    .filter(([name]) => !KNOWN_SETTINGS.has(name))
+    .filter(([name]) => !KNOWN_NAMES.has(name))
     .map(([name, { file, line }]) => ({ file, line, message: `unknown setting ${name}, ignored` }));
 }

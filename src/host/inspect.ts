@@ -1,4 +1,5 @@
 import { closeSync, readSync } from 'node:fs';
+import { isUnusable, type Unusable } from '../unusable.js';
 import type { SystemRoot } from './system-root.js';
 import { openRegularFile, whyUnread } from './read-file.js';
 import { untrustedBecause } from './trust.js';
@@ -12,14 +13,8 @@ export interface FileIdentity {
   readonly modifiedMs: number;
 }
 
-/** What the planner needs to know about a kernel or initrd file. */
-export interface FileFacts {
-  readonly path: string;
-  /** Set when the file is usable: what a load made from it is compared by. */
-  readonly identity?: FileIdentity;
-  /** Why the file cannot be used, or undefined when it can. */
-  readonly problem?: string;
-}
+/** What the planner needs to know about a kernel or initrd file: what a load made from it is compared by, or why it cannot be used. */
+export type FileFacts = FileIdentity | Unusable;
 
 /** The Linux x86 boot protocol puts "HdrS" at offset 0x202 of a bzImage. */
 const BZIMAGE_MAGIC_OFFSET = 0x202;
@@ -29,14 +24,14 @@ const BZIMAGE_MAGIC = 'HdrS';
  * Opens a file for reading without blocking on FIFOs and without trusting its
  * type: only regular files, owned and writable only by root, are kernels or initrds.
  */
-function openTrustedFile(root: SystemRoot, systemPath: string): { fd: number; identity: FileIdentity } | { problem: string } {
+function openTrustedFile(root: SystemRoot, systemPath: string): { readonly fd: number; readonly identity: FileIdentity } | Unusable {
   const opened = openRegularFile(root, systemPath);
-  if (opened.kind !== 'open') return { problem: whyUnread(systemPath, opened) };
+  if (opened.kind !== 'open') return { unusable: whyUnread(systemPath, opened) };
   const { fd, stats } = opened;
-  const problem = untrustedBecause(stats, systemPath);
-  if (problem) {
+  const untrusted = untrustedBecause(stats, systemPath);
+  if (untrusted) {
     closeSync(fd);
-    return { problem };
+    return { unusable: untrusted };
   }
   return { fd, identity: { path: systemPath, device: stats.dev, inode: stats.ino, size: stats.size, modifiedMs: stats.mtimeMs } };
 }
@@ -64,12 +59,12 @@ function readAt(fd: number, length: number, position: number): Buffer {
   return buffer.subarray(0, readSync(fd, buffer, 0, length, position));
 }
 
-function inspectFile(root: SystemRoot, systemPath: string, contentProblem: (fd: number) => string | undefined): FileFacts {
+function inspectFile(root: SystemRoot, systemPath: string, whyContentUnusable: (fd: number) => string | undefined): FileFacts {
   const opened = openTrustedFile(root, systemPath);
-  if ('problem' in opened) return { path: systemPath, problem: opened.problem };
+  if (isUnusable(opened)) return opened;
   try {
-    const problem = contentProblem(opened.fd);
-    return problem ? { path: systemPath, problem } : { path: systemPath, identity: opened.identity };
+    const unusable = whyContentUnusable(opened.fd);
+    return unusable ? { unusable } : opened.identity;
   } finally {
     closeSync(opened.fd);
   }

@@ -1,13 +1,13 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
+import type { Unusable } from '../unusable.js';
 import type { SystemRoot } from './system-root.js';
 
 /** As the kernel's own limit on nested symlinks (MAXSYMLINKS). */
 const MAX_LINKS = 40;
 
-export type LinkResolution =
-  | { readonly ok: true; readonly path: string }
-  | { readonly ok: false; readonly path: string; readonly problem: string };
+/** Where the links lead; when they lead nowhere, the path as far as it was followed, and why it ends there. */
+export type LinkResolution = { readonly path: string } | (Unusable & { readonly path: string });
 
 /**
  * Follows symlinks the way the system inside `root` would see them, so an
@@ -29,16 +29,16 @@ export function resolveLinks(root: SystemRoot, systemPath: string): LinkResoluti
     try {
       stat = lstatSync(root.path(candidate));
     } catch {
-      return { ok: false, path: '/' + [...resolved, part, ...parts].join('/'), problem: `${candidate} does not exist` };
+      return { path: '/' + [...resolved, part, ...parts].join('/'), unusable: `${candidate} does not exist` };
     }
     if (!stat.isSymbolicLink()) {
       resolved.push(part);
       continue;
     }
-    if (++hops > MAX_LINKS) return { ok: false, path: systemPath, problem: `too many levels of symbolic links at ${candidate}` };
+    if (++hops > MAX_LINKS) return { path: systemPath, unusable: `too many levels of symbolic links at ${candidate}` };
     const target = readlinkSync(root.path(candidate));
     if (target.startsWith('/')) resolved = [];
     parts = [...target.split('/').filter((p) => p && p !== '.'), ...parts];
   }
-  return { ok: true, path: '/' + resolved.join('/') };
+  return { path: '/' + resolved.join('/') };
 }

@@ -7,7 +7,7 @@ import { STATE_DIR } from './paths.js';
  * or a file there could redirect what we write or forge a load record,
  * so an existing entry must be a real directory of ours, closed to others.
  */
-export function ensureStateDir(root: SystemRoot): string {
+function ensureStateDir(root: SystemRoot): string {
   const dir = root.path(STATE_DIR);
   let stat = lstatSync(dir, { throwIfNoEntry: false });
   if (!stat) {

@@ -1,12 +1,13 @@
 import { basename } from 'node:path';
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
-import type { FileFacts } from '../host/inspect.js';
+import type { FileFacts, FileIdentity } from '../host/inspect.js';
 import type { SystemFacts } from '../host/facts.js';
 import { KEXEC_TOOLS_COLD_FLAG } from '../host/paths.js';
 import type { BootTarget, TargetProblem } from '../target/boot-target.js';
 import type { Fingerprint, LoadRecord } from '../host/load-record.js';
 import { fingerprintDifference } from './fingerprint.js';
 import { whoseKernel } from './loaded-kernel.js';
+import { isUnusable } from '../unusable.js';
 
 /** Everything a plan is decided from; gathered by the pipeline, so planning itself does no I/O. */
 export interface PlanInput {
@@ -90,11 +91,12 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
   if (!system.kexecProgram) return cold('kexec-missing', 'the kexec program is missing (install kexec-tools)', warnings);
 
   const targetProblem = target.problems[0];
-  if (targetProblem) return cold(TARGET_PROBLEM_REASON[targetProblem.subject], targetProblem.message, warnings);
+  if (targetProblem) return cold(TARGET_PROBLEM_REASON[targetProblem.subject], targetProblem.unusable, warnings);
   const kernel = input.kernelFile;
-  if (kernel.problem || !kernel.identity) return cold('kernel-unusable', kernel.problem ?? `${kernel.path} cannot be read`, warnings);
-  const badInitrd = input.initrdFiles.find((file) => file.problem || !file.identity);
-  if (badInitrd) return cold('initrd-unusable', badInitrd.problem ?? `${badInitrd.path} cannot be read`, warnings);
+  if (isUnusable(kernel)) return cold('kernel-unusable', kernel.unusable, warnings);
+  const unusableInitrd = input.initrdFiles.find(isUnusable);
+  if (unusableInitrd) return cold('initrd-unusable', unusableInitrd.unusable, warnings);
+  const initrds = input.initrdFiles.filter((file): file is FileIdentity => !isUnusable(file));
 
   const fileSyscall = system.lockdown !== 'none';
   return {
@@ -107,8 +109,8 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
       cmdline: target.cmdline.value,
       fileSyscall,
       fingerprint: {
-        kernel: kernel.identity,
-        initrds: input.initrdFiles.map((file) => file.identity!),
+        kernel,
+        initrds,
         cmdline: target.cmdline.value,
         fileSyscall,
       },

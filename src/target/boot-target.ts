@@ -3,6 +3,7 @@ import type { SystemRoot } from '../host/system-root.js';
 import { readProcCmdline } from '../host/facts.js';
 import { resolveLinks } from '../host/links.js';
 import { whyUnread } from '../host/read-file.js';
+import { isUnusable, type Unusable } from '../unusable.js';
 import { inheritableCmdline } from './cmdline.js';
 import type { BootEntry, EntryLookup } from './bootloader/index.js';
 
@@ -24,9 +25,9 @@ export type OneShot =
   | { readonly bootloader: 'grub'; readonly grubenv: string } // grub-reboot's next_entry
   | { readonly bootloader: 'systemd-boot' }; // the EFI variable LoaderEntryOneShot
 
-export interface TargetProblem {
+/** A value of the target that could not be resolved, and why. */
+export interface TargetProblem extends Unusable {
   readonly subject: 'kernel' | 'initrd' | 'cmdline';
-  readonly message: string;
 }
 
 function describeSetting(key: string, setting: Sourced<string>): string {
@@ -36,7 +37,7 @@ function describeSetting(key: string, setting: Sourced<string>): string {
 
 function followLinks(root: SystemRoot, subject: TargetProblem['subject'], systemPath: string, problems: TargetProblem[]): string {
   const resolution = resolveLinks(root, systemPath);
-  if (!resolution.ok) problems.push({ subject, message: resolution.problem });
+  if (isUnusable(resolution)) problems.push({ subject, unusable: resolution.unusable });
   return resolution.path;
 }
 
@@ -48,7 +49,7 @@ function resolveCmdline(root: SystemRoot, config: KexecConfig, problems: TargetP
   }
   const running = readProcCmdline(root);
   if (running.kind !== 'text') {
-    problems.push({ subject: 'cmdline', message: `cannot reuse the running command line (APPEND is empty): ${whyUnread('/proc/cmdline', running)}` });
+    problems.push({ subject: 'cmdline', unusable: `cannot reuse the running command line (APPEND is empty): ${whyUnread('/proc/cmdline', running)}` });
     return { value: '', origin: 'running kernel (unreadable)' };
   }
   return { value: inheritableCmdline(running.text), origin: "running kernel's /proc/cmdline, without BOOT_IMAGE= and initrd=" };
@@ -105,6 +106,8 @@ function targetFromEntry(root: SystemRoot, entry: BootEntry): BootTarget {
 export async function resolveTarget(root: SystemRoot, config: KexecConfig): Promise<BootTarget> {
   if (!config.useGrubConfig.value) return resolveConfiguredTarget(root, config);
   const lookup = await bootloaderEntry(root);
-  if ('found' in lookup) return targetFromEntry(root, lookup.found);
-  return { ...resolveConfiguredTarget(root, config), bootloaderFallback: `USE_GRUB_CONFIG is true, but ${lookup.unusable}; using KERNEL_IMAGE and INITRD instead` };
+  if (isUnusable(lookup)) {
+    return { ...resolveConfiguredTarget(root, config), bootloaderFallback: `USE_GRUB_CONFIG is true, but ${lookup.unusable}; using KERNEL_IMAGE and INITRD instead` };
+  }
+  return targetFromEntry(root, lookup.found);
 }

@@ -3,28 +3,25 @@
  * the real /bin/sh and read by readSettings/readConfig, must give identical values.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { readConfig, readSettings } from '../../src/config/read-config.js';
 import { generateCase, GENERATED_NAMES, seededRandom, type GeneratedCase } from './fragment-generator.js';
-import { sourceWithSh, tempRoot, type TempRoot } from './sh.js';
+import { sourceWithSh } from './sh.js';
+import { makeFakeTree, type FakeTree } from '../support/fake-root.js';
 
 const CASES = 400;
 const SEED = 0x6b657865;
 
 const cases = Array.from({ length: CASES }, ((random) => () => generateCase(random))(seededRandom(SEED)));
-const scratch = mkdtempSync(path.join(tmpdir(), 'kexec-differential-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The reader's copy: CRLF and BOM applied as the case says. */
 function readerText(text: string, c: GeneratedCase): string {
   return (c.bom ? '\uFEFF' : '') + (c.crlf ? text.replace(/\n/g, '\r\n') : text);
 }
 
-function writeCase(c: GeneratedCase, transform: (text: string) => string): TempRoot {
-  const fake = tempRoot();
+function writeCase(c: GeneratedCase, transform: (text: string) => string): FakeTree {
+  const fake = makeFakeTree();
   fake.write('/etc/default/kexec', transform(c.main));
   for (const [name, text] of c.snippets) fake.write(`/etc/default/kexec.d/${name}`, transform(text));
   // $(cat /proc/cmdline) reads the host's file under sh: give the reader the same text.
@@ -33,7 +30,7 @@ function writeCase(c: GeneratedCase, transform: (text: string) => string): TempR
 }
 
 /** sh sources the main file, then what run-parts --list names, like the boot scripts. */
-function valuesFromSh(shTree: TempRoot): Map<string, string | undefined> {
+function valuesFromSh(shTree: FakeTree): Map<string, string | undefined> {
   const snippetDir = shTree.root.path('/etc/default/kexec.d');
   const snippets = execFileSync('sh', ['-c', 'test -d "$1" && run-parts --list "$1" || true', 'sh', snippetDir], {
     encoding: 'utf8',
@@ -82,8 +79,8 @@ describe(`differential against /bin/sh: ${CASES} generated cases`, () => {
           mismatches.push(`case ${index} ${describeCase(c)}:\n  ${problems.join('\n  ')}`);
         }
       } finally {
-        readerTree.remove();
-        shTree.remove();
+        rmSync(readerTree.dir, { recursive: true, force: true });
+        rmSync(shTree.dir, { recursive: true, force: true });
       }
     });
     expect(mismatches.slice(0, 5).join('\n\n')).toBe('');

@@ -31,7 +31,7 @@ export const GENERATED_NAMES = [
 ];
 const REFERENCED_NAMES = [...GENERATED_NAMES, 'NEVER_SET'];
 
-export const SNIPPET_NAMES = ['10-console', '20_grub', 'Zed', '-early', 'local.conf', '99-last'];
+const SNIPPET_NAMES = ['10-console', '20_grub', 'Zed', '-early', 'local.conf', '99-last'];
 
 const CMDLINE_IDIOMS = ['$(cat /proc/cmdline)', '$( cat /proc/cmdline )', '`cat /proc/cmdline`', '$(cat  /proc/cmdline)'];
 

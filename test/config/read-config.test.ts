@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, formatDiagnostic, type KexecConfig } from '../../src/config/config.js';
 import { readConfig, readSettings } from '../../src/config/read-config.js';
 import { MAX_BYTES } from '../../src/host/read-file.js';
-import { sourceWithSh, tempRoot, type TempRoot } from './sh.js';
+import { sourceWithSh } from './sh.js';
+import { makeFakeTree, type FakeTree } from '../support/fake-root.js';
 
 /** kexec-tools' own /etc/default/kexec as Debian ships it. */
 const DEBIAN_TEMPLATE = readFileSync(new URL('../fixtures/debian-kexec-tools.default', import.meta.url), 'utf8');
@@ -25,12 +25,12 @@ const TEMPLATE_CONFIG: KexecConfig = {
 
 const BOOT_CMDLINE = 'BOOT_IMAGE=/vmlinuz-6.1.0-18-amd64 root=UUID=0c5e ro quiet';
 
-let fake: TempRoot;
+let fake: FakeTree;
 beforeEach(() => {
-  fake = tempRoot();
+  fake = makeFakeTree();
   fake.write('/proc/cmdline', `${BOOT_CMDLINE}\n`);
 });
-afterEach(() => fake.remove());
+afterEach(() => rmSync(fake.dir, { recursive: true, force: true }));
 
 describe('readConfig: real-world files', () => {
   const cases: [string, Record<string, string>, KexecConfig][] = [
@@ -97,29 +97,24 @@ describe('readConfig: real-world files', () => {
   ];
 
   it.each(cases)('%s', (_, files, expected) => {
-    const written = Object.entries(files).map(([systemPath, content]) => fake.write(systemPath, content));
+    for (const [systemPath, content] of Object.entries(files)) fake.write(systemPath, content);
     const reading = readConfig(fake.root);
     expect(reading.errors).toEqual([]);
     expect(reading.warnings).toEqual([]);
     expect(reading.files).toEqual(Object.keys(files));
     expect(reading.config).toEqual(expected);
-    expect(shValuesOf(written)).toEqual(rawValuesOf(fake));
+    expect(shValuesOf(Object.keys(files))).toEqual(rawValuesOf(fake));
   });
 });
 
-/** What sh gives for the known names, sourcing the LF, BOM-less version of the same files. */
-function shValuesOf(hostPaths: string[]): Map<string, string | undefined> {
-  const copies = mkdtempSync(path.join(tmpdir(), 'kexec-config-lf-'));
-  try {
-    const lfCopies = hostPaths.map((p, i) => {
-      const copy = path.join(copies, String(i));
-      writeFileSync(copy, readFileSync(p, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n'));
-      return copy;
-    });
-    return withBootCmdline(sourceWithSh(lfCopies, KNOWN_NAMES));
-  } finally {
-    rmSync(copies, { recursive: true });
-  }
+/** What sh gives for the known names, sourcing the LF, BOM-less version of the same files (copies in the tree's /tmp). */
+function shValuesOf(systemPaths: string[]): Map<string, string | undefined> {
+  const lfCopies = systemPaths.map((systemPath, i) => {
+    const copy = `/tmp/lf-${i}`;
+    fake.write(copy, fake.read(systemPath).replace(/^\uFEFF/, '').replace(/\r\n/g, '\n'));
+    return fake.root.path(copy);
+  });
+  return withBootCmdline(sourceWithSh(lfCopies, KNOWN_NAMES));
 }
 
 const KNOWN_NAMES = ['LOAD_KEXEC', 'USE_KEXEC', 'KERNEL_IMAGE', 'INITRD', 'APPEND', 'USE_GRUB_CONFIG'];
@@ -130,7 +125,7 @@ function withBootCmdline(values: Map<string, string | undefined>): Map<string, s
   return new Map([...values].map(([k, v]) => [k, v?.split(host).join(BOOT_CMDLINE)]));
 }
 
-function rawValuesOf(t: TempRoot): Map<string, string | undefined> {
+function rawValuesOf(t: FakeTree): Map<string, string | undefined> {
   const { settings } = readSettings(t.root);
   return new Map(KNOWN_NAMES.map((n) => [n, settings.get(n)?.value]));
 }
@@ -176,8 +171,7 @@ describe('readConfig: snippets in run-parts order', () => {
   });
 
   it('reads snippets without a main file', () => {
-    fake.remove();
-    fake = tempRoot();
+    fake.remove('/etc/default');
     fake.write('/etc/default/kexec.d/10-x', 'LOAD_KEXEC=false\n');
     const reading = readConfig(fake.root);
     expect(reading.files).toEqual(['/etc/default/kexec.d/10-x']);
@@ -261,8 +255,7 @@ describe('readConfig: files it cannot read', () => {
 
   it('reads files under /proc, whose size says 0 though they have contents', () => {
     // /proc/version stands in for /proc/cmdline: both are procfs files that stat as empty.
-    rmSync(fake.root.path('/proc/cmdline'));
-    symlinkSync('/proc/version', fake.root.path('/proc/cmdline'));
+    fake.link('/proc/cmdline', '/proc/version');
     fake.write('/etc/default/kexec', 'APPEND="$(cat /proc/cmdline) panic=10"\n');
     const kernel = readFileSync('/proc/version', 'utf8').trim();
     expect(kernel).not.toBe('');
@@ -280,8 +273,7 @@ describe('readConfig: files it cannot read', () => {
   });
 
   it('a file that fails on read', () => {
-    mkdirSync(path.dirname(configFile()), { recursive: true });
-    symlinkSync('/proc/self/mem', configFile()); // opens, but reading address 0 fails with EIO
+    fake.link('/etc/default/kexec', '/proc/self/mem'); // opens, but reading address 0 fails with EIO
     expect(onlyError()).toBe('/etc/default/kexec: cannot read: EIO');
   });
 
@@ -292,15 +284,13 @@ describe('readConfig: files it cannot read', () => {
   });
 
   it('a dangling symlink', () => {
-    mkdirSync(path.dirname(configFile()), { recursive: true });
-    symlinkSync('kexec.dpkg-old', configFile());
+    fake.link('/etc/default/kexec', 'kexec.dpkg-old');
     expect(onlyError()).toBe('/etc/default/kexec: dangling symlink (to kexec.dpkg-old)');
   });
 
   it('a symlink loop', () => {
-    mkdirSync(path.dirname(configFile()), { recursive: true });
-    symlinkSync('kexec-loop', configFile());
-    symlinkSync('kexec', `${configFile()}-loop`);
+    fake.link('/etc/default/kexec', 'kexec-loop');
+    fake.link('/etc/default/kexec-loop', 'kexec');
     expect(onlyError()).toBe('/etc/default/kexec: cannot open: symlink loop');
   });
 
@@ -311,8 +301,7 @@ describe('readConfig: files it cannot read', () => {
   }, 2000);
 
   it('a device is not even opened', () => {
-    mkdirSync(path.dirname(configFile()), { recursive: true });
-    symlinkSync('/dev/null', configFile());
+    fake.link('/etc/default/kexec', '/dev/null');
     expect(onlyError()).toBe('/etc/default/kexec: not a regular file (a device)');
   });
 
@@ -330,8 +319,7 @@ describe('readConfig: files it cannot read', () => {
   });
 
   it('an unreadable /proc/cmdline, when the file needs it', () => {
-    fake.remove();
-    fake = tempRoot();
+    fake.remove('/proc/cmdline');
     fake.write('/etc/default/kexec', 'APPEND="$(cat /proc/cmdline) x"\n');
     expect(readConfig(fake.root).errors.map(formatDiagnostic)).toEqual([
       '/etc/default/kexec:1: $(cat /proc/cmdline): /proc/cmdline cannot be read',
@@ -384,14 +372,16 @@ describe('readConfig: nothing in the files is ever run', () => {
 
 describe('trust', () => {
   it('refuses a configuration file others can write, saying how to fix it, and keeps the defaults', () => {
-    chmodSync(fake.write('/etc/default/kexec', 'KERNEL_IMAGE=/boot/evil\n'), 0o666);
+    fake.write('/etc/default/kexec', 'KERNEL_IMAGE=/boot/evil\n');
+    chmodSync(fake.root.path('/etc/default/kexec'), 0o666);
     const reading = readConfig(fake.root);
     expect(reading.errors).toEqual([{ file: '/etc/default/kexec', message: expect.stringMatching(/writable by everyone.*chmod go-w \/etc\/default\/kexec/) }]);
     expect(reading.config.kernelImage).toEqual({ value: '/vmlinuz', origin: 'default' });
   });
 
   it.skipIf(process.getuid?.() !== 0)('refuses a kexec.d snippet owned by another user (needs root to chown)', () => {
-    chownSync(fake.write('/etc/default/kexec.d/50-other', 'LOAD_KEXEC=false\n'), 1234, 1234);
+    fake.write('/etc/default/kexec.d/50-other', 'LOAD_KEXEC=false\n');
+    chownSync(fake.root.path('/etc/default/kexec.d/50-other'), 1234, 1234);
     expect(readConfig(fake.root).errors).toEqual([{ file: '/etc/default/kexec.d/50-other', message: expect.stringMatching(/owned by uid 1234/) }]);
   });
 });

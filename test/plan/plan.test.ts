@@ -17,8 +17,8 @@ function input(overrides: { reading?: Partial<ConfigReading>; system?: Partial<S
       cmdline: { value: 'root=/dev/vda ro', origin: 'running' },
       problems: [],
     },
-    kernelFile: { path: '/boot/vmlinuz-6.1.0-9-amd64', identity: identity('/boot/vmlinuz-6.1.0-9-amd64') },
-    initrdFiles: [{ path: '/boot/initrd.img-6.1.0-9-amd64', identity: identity('/boot/initrd.img-6.1.0-9-amd64', 2) }],
+    kernelFile: identity('/boot/vmlinuz-6.1.0-9-amd64'),
+    initrdFiles: [identity('/boot/initrd.img-6.1.0-9-amd64', 2)],
     system: { ...system, ...overrides.system },
     ...overrides.rest,
   };
@@ -47,11 +47,11 @@ describe('planReboot', () => {
     ['LOAD_KEXEC is false', { reading: { config: { ...config, loadKexec: { value: false, origin: '/etc/default/kexec:1' } } } }, 'disabled', /LOAD_KEXEC is false \(\/etc\/default\/kexec:1\)/],
     ['the kernel lacks kexec', { system: { kexecSupported: false } }, 'kexec-unsupported', /does not support kexec/],
     ['kexec is not installed', { system: { kexecProgram: undefined } }, 'kexec-missing', /kexec-tools/],
-    ['the kernel link is dangling', { rest: { target: { ...input().target, problems: [{ subject: 'kernel', message: '/boot/vmlinuz-6.1.0-9-amd64 does not exist' }] } } }, 'kernel-unusable', /does not exist/],
-    ['the initrd link is dangling', { rest: { target: { ...input().target, problems: [{ subject: 'initrd', message: '/initrd.img does not exist' }] } } }, 'initrd-unusable', /initrd.img does not exist/],
-    ['/proc/cmdline is unreadable', { rest: { target: { ...input().target, problems: [{ subject: 'cmdline', message: 'cannot read /proc/cmdline' }] } } }, 'cmdline-unavailable', /proc\/cmdline/],
-    ['the kernel is not a bzImage', { rest: { kernelFile: { path: '/boot/vmlinuz', problem: '/boot/vmlinuz is not a Linux kernel image (no bzImage header)' } } }, 'kernel-unusable', /bzImage/],
-    ['the initrd is unreadable', { rest: { initrdFiles: [{ path: '/boot/initrd.img', problem: '/boot/initrd.img is not readable' }] } }, 'initrd-unusable', /not readable/],
+    ['the kernel link is dangling', { rest: { target: { ...input().target, problems: [{ subject: 'kernel', unusable: '/boot/vmlinuz-6.1.0-9-amd64 does not exist' }] } } }, 'kernel-unusable', /does not exist/],
+    ['the initrd link is dangling', { rest: { target: { ...input().target, problems: [{ subject: 'initrd', unusable: '/initrd.img does not exist' }] } } }, 'initrd-unusable', /initrd.img does not exist/],
+    ['/proc/cmdline is unreadable', { rest: { target: { ...input().target, problems: [{ subject: 'cmdline', unusable: 'cannot read /proc/cmdline' }] } } }, 'cmdline-unavailable', /proc\/cmdline/],
+    ['the kernel is not a bzImage', { rest: { kernelFile: { unusable: '/boot/vmlinuz is not a Linux kernel image (no bzImage header)' } } }, 'kernel-unusable', /bzImage/],
+    ['the initrd is unreadable', { rest: { initrdFiles: [{ unusable: '/boot/initrd.img is not readable' }] } }, 'initrd-unusable', /not readable/],
   ];
   it.each(coldCases)('reboots through firmware when %s', (_, overrides, reason, why) => {
     const plan = planReboot(input(overrides));
@@ -97,7 +97,7 @@ describe('planReboot', () => {
     });
 
     it('goes cold when its kernel file is gone', () => {
-      expect(preloaded({ rest: { kernelFile: { path: '/boot/vmlinuz', problem: '/boot/vmlinuz does not exist' } } })).toMatchObject({ action: 'cold', reason: 'kernel-unusable' });
+      expect(preloaded({ rest: { kernelFile: { unusable: '/boot/vmlinuz does not exist' } } })).toMatchObject({ action: 'cold', reason: 'kernel-unusable' });
     });
   });
 

@@ -91,7 +91,7 @@ describe('hostile files the boot target is read from', () => {
 });
 
 function whyNotUsed(target: BootTarget): string {
-  return target.bootloaderFallback ?? target.problems.map((p) => p.message).join('\n');
+  return target.bootloaderFallback ?? target.problems.map((p) => p.unusable).join('\n');
 }
 
 describe('boot loader files that others can write', () => {
