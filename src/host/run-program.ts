@@ -16,53 +16,15 @@ export interface RunOptions {
   readonly stdio?: 'capture' | 'inherit';
 }
 
-/** After SIGTERM, a program that still runs this long gets SIGKILL. */
-const KILL_GRACE_MS = 1_000;
-/** Output still arriving this long after the program exited belongs to something it left behind. */
-const DRAIN_MS = 500;
-
 /**
  * Runs a program with an argument array, never through a shell, and bounds
  * its run: a program that hangs is terminated, then killed, so a caller on
  * the shutdown path always gets an answer in time.
  */
 export async function runProgram(file: string, args: readonly string[], options: RunOptions): Promise<ProgramResult> {
-  // Loaded here, not at start-up: with the stream and socket modules it pulls in, it costs
-  // a few milliseconds that status, config and check never need.
-  const { spawn } = await import('node:child_process');
-  return new Promise((resolve) => {
-    const capture = options.stdio !== 'inherit';
-    const child = spawn(file, args, {
-      stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-      env: options.env ? { ...process.env, ...options.env } : process.env,
-    });
-    let output = '';
-    let timedOut = false;
-    let killer: NodeJS.Timeout | undefined;
-    let drain: NodeJS.Timeout | undefined;
-    const collect = (chunk: Buffer) => (output += chunk.toString());
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM');
-      killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-    }, options.timeoutMs);
-    const finish = (exitCode: number | undefined, startError: string | undefined) => {
-      clearTimeout(timer);
-      clearTimeout(killer);
-      clearTimeout(drain);
-      resolve({ exitCode: timedOut ? undefined : exitCode, timedOut, output: output.replace(/\n+$/, ''), startError });
-    };
-    child.on('error', (error) => finish(undefined, error.message));
-    child.on('close', (code) => finish(code ?? undefined, undefined));
-    // 'close' waits for the output pipes, which a child the program left running may hold open forever.
-    child.on('exit', (code) => {
-      drain = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        finish(code ?? undefined, undefined);
-      }, DRAIN_MS);
-    });
-  });
+  // Loaded here, not at start-up: execa, with node:child_process and the stream
+  // modules under it, is a bundle of its own (scripts/build.mjs) that status,
+  // config and check never read.
+  const { runWithExeca } = await import('./run-with-execa.js');
+  return runWithExeca(file, args, options);
 }
