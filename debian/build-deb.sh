@@ -7,8 +7,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# npm install, not npm ci: see scripts/setup.sh.
-[ -x node_modules/.bin/esbuild ] || npm install --no-audit --no-fund
+# --ignore-scripts: see scripts/setup.sh.
+[ -x node_modules/.bin/esbuild ] || npm ci --ignore-scripts --no-audit --no-fund
 # The installed program runs Debian's node, whatever PATH holds.
 KEXEC_REBOOT_NODE=/usr/bin/node npm run build
 

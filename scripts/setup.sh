@@ -24,6 +24,11 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 
-# Not npm ci: the registry here lacks some platform-specific optional packages
-# (rollup's), which npm ci refuses as a lockfile mismatch; npm install skips them.
-npm install --no-audit --no-fund
+# Exactly the lockfile's versions. npm ci refuses a lockfile that lacks any of
+# rollup's platform packages, so package.json pins rollup (overrides) to a
+# release the registry here was seen to serve for every platform.
+# No dependency needs its install script: esbuild's checks its platform
+# package's binary and links it over its JavaScript launcher, and the build
+# finds the binary without that; skipping them all makes npm 9 (Debian 12)
+# and npm 11 (which warns about them) do the same.
+npm ci --ignore-scripts --no-audit --no-fund
