@@ -1,15 +1,12 @@
 import { formatDiagnostic } from '../config/config.js';
-import { readConfig } from '../config/read-config.js';
-import { createKexecRunner, type RunOutcome } from '../act/kexec-runner.js';
-import { carryOut, describeOutcome } from '../act/carry-out.js';
+import type { RunOutcome } from '../act/kexec-runner.js';
+import { describeOutcome } from '../act/carry-out.js';
 import { runShutdownHook } from '../commands/hook.js';
+import { check, effectiveConfig, status } from '../commands/inspect.js';
+import { load, preload, unload } from '../commands/load.js';
 import { createLog } from '../host/log.js';
-import { assess, planFreshLoad } from '../commands/assess.js';
 import { systemRoot, type SystemRoot } from '../host/system-root.js';
 import { programsFromEnvironment } from '../host/programs.js';
-import { isKernelLoaded } from '../host/facts.js';
-import { readLoadRecord } from '../host/load-record.js';
-import { whoseKernel } from '../plan/loaded-kernel.js';
 import { SHUTDOWN_VERBS, type ShutdownVerb } from '../host/shutdown-verb.js';
 import { configJson, configText, shellQuote, statusJson, statusText } from './report.js';
 import { parseCommandLine, type OptionSpec, type OptionValues, type ProgramSpec } from './command-line.js';
@@ -17,13 +14,12 @@ import { VERSION } from './version.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-/** A load by hand may take seconds under emulation; nobody is waiting on a shutdown here. */
-const MANUAL_CALL_TIMEOUT_MS = 60_000;
 
 const print = (text: string): void => {
   process.stdout.write(text);
 };
 const printJson = (value: unknown) => print(JSON.stringify(value, null, 2) + '\n');
+const warn = (warning: string) => process.stderr.write(`warning: ${warning}\n`);
 const fail = (message: string) => {
   process.stderr.write(`kexec-reboot: ${message}\n`);
   process.exitCode = EXIT_FAILURE;
@@ -37,7 +33,6 @@ interface Invocation {
 }
 
 const programs = programsFromEnvironment();
-const runner = (root: SystemRoot) => createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: MANUAL_CALL_TIMEOUT_MS });
 const JSON_OPTION: OptionSpec = { name: 'json', description: 'machine-readable output' };
 
 const PROGRAM: ProgramSpec<(invocation: Invocation) => void | Promise<void>> = {
@@ -52,10 +47,9 @@ const PROGRAM: ProgramSpec<(invocation: Invocation) => void | Promise<void>> = {
       description: 'what the next reboot will do and why, with kernel, initrd and command line',
       options: [JSON_OPTION],
       run: async ({ root, options }) => {
-        const assessment = await assess(root, programs);
-        const { plan } = assessment;
-        if (!options.json) return print(statusText(assessment));
-        printJson(statusJson(assessment, plan.action === 'kexec' && plan.reason === 'configured' ? [programs.kexec, ...runner(root).loadArgv(plan.load)] : undefined));
+        const { assessment, kexecCommand } = await status(root, programs);
+        if (options.json) printJson(statusJson(assessment, kexecCommand));
+        else print(statusText(assessment));
       },
     },
     {
@@ -63,7 +57,7 @@ const PROGRAM: ProgramSpec<(invocation: Invocation) => void | Promise<void>> = {
       description: 'the effective configuration after kexec.d snippets and defaults, with where each value comes from',
       options: [JSON_OPTION],
       run: ({ root, options }) => {
-        const reading = readConfig(root);
+        const reading = effectiveConfig(root);
         if (options.json) printJson(configJson(reading));
         else print(configText(reading));
       },
@@ -73,14 +67,12 @@ const PROGRAM: ProgramSpec<(invocation: Invocation) => void | Promise<void>> = {
       description: 'validate the configuration and the files it names; exit 0 when a kexec reboot is possible',
       options: [],
       run: async ({ root }) => {
-        const assessment = await assess(root, programs);
-        const { reading } = assessment;
-        for (const warning of reading.warnings) process.stderr.write(`warning: ${formatDiagnostic(warning)}\n`);
-        for (const error of reading.errors) process.stderr.write(`${formatDiagnostic(error)}\n`);
-        const fresh = planFreshLoad(assessment);
-        if (reading.errors.length > 0) process.exitCode = EXIT_FAILURE;
-        else if (fresh.action === 'cold' && fresh.reason !== 'disabled') fail(fresh.why);
-        else print(fresh.action === 'cold' ? `configuration OK; ${fresh.why}: reboots go through firmware\n` : 'configuration OK\n');
+        const { warnings, errors, ok, summary } = await check(root, programs);
+        for (const warning of warnings) warn(formatDiagnostic(warning));
+        for (const error of errors) process.stderr.write(`${formatDiagnostic(error)}\n`);
+        if (ok) print(`${summary}\n`);
+        else if (summary) fail(summary);
+        else process.exitCode = EXIT_FAILURE;
       },
     },
     {
@@ -88,36 +80,27 @@ const PROGRAM: ProgramSpec<(invocation: Invocation) => void | Promise<void>> = {
       description: 'load the planned kernel now (replacing any loaded one)',
       options: [{ name: 'dry-run', description: 'print the exact kexec command instead of running it' }],
       run: async ({ root, options }) => {
-        const plan = planFreshLoad(await assess(root, programs));
-        if (plan.action !== 'kexec' || plan.reason !== 'configured') return fail(`nothing to load: ${plan.why}`);
-        for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
-        const kexec = runner(root);
-        if (options['dry-run']) return print(shellQuote([programs.kexec, ...kexec.loadArgv(plan.load)]) + '\n');
-        reportOutcome(await kexec.load(plan.load));
+        const result = await load(root, programs, { dryRun: Boolean(options['dry-run']) });
+        if (result.kind === 'nothing-to-load') return fail(`nothing to load: ${result.why}`);
+        result.warnings.forEach(warn);
+        if (result.kind === 'dry-run') print(`${shellQuote(result.command)}\n`);
+        else reportOutcome(result.outcome);
       },
     },
     {
       name: 'unload',
       description: 'unload any loaded kernel, so the next reboot goes through firmware unless it loads one again',
       options: [{ name: 'if-ours', description: 'only a kernel kexec-reboot loaded, never one loaded by hand; exit 0 when there is none' }],
-      run: async ({ root, options }) => {
-        if (!options['if-ours']) return reportOutcome(await runner(root).unload());
-        const loaded = whoseKernel(isKernelLoaded(root), readLoadRecord(root));
-        if (loaded.by === 'nobody') return print('no kernel is loaded: nothing to unload\n');
-        if (loaded.by === 'hand') return print('the loaded kernel was loaded by hand, not by kexec-reboot: left loaded\n');
-        const unloaded = await runner(root).unload();
-        reportOutcome(unloaded.ok ? { ...unloaded, detail: `unloaded the kernel kexec-reboot loaded at ${loaded.record.loadedAt}` } : unloaded);
-      },
+      run: async ({ root, options }) => reportOutcome(await unload(root, programs, { ifOurs: Boolean(options['if-ours']) })),
     },
     {
       name: 'preload',
       description: 'with PRELOAD=true: load the planned kernel now, or again if what it is made from changed',
       options: [],
       run: async ({ root }) => {
-        const assessment = await assess(root, programs);
-        if (!assessment.reading.config.preload.value) return print(`PRELOAD is false (${assessment.reading.config.preload.origin}): nothing to do\n`);
-        const outcome = await carryOut(assessment.plan, runner(root), assessment.system.kernelLoaded);
-        createLog()(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(outcome)}`);
+        const result = await preload(root, programs);
+        if (!result.ran) return print(`${result.why}\n`);
+        createLog()(result.outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(result.outcome)}`);
       },
     },
     {
