@@ -29,6 +29,21 @@ const lazyModulesAsExternal = {
   },
 };
 
+// commander requires node:child_process when it is loaded, to run subcommands
+// that are programs of their own, which kexec-reboot has none of; with the
+// stream and socket modules it pulls in, that is a few ms of every start
+// (bench/README.md). Commander gets it from here, on first use.
+const LAZY_CHILD_PROCESS = "Object.defineProperty(exports, 'spawn', { get: () => require('node:child_process').spawn });";
+const commanderWithLazyChildProcess = {
+  name: 'commander-with-lazy-child-process',
+  setup(builder) {
+    builder.onResolve({ filter: /^node:child_process$/ }, ({ importer }) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(importer) ? { path: 'child_process', namespace: 'lazy' } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({ contents: LAZY_CHILD_PROCESS, loader: 'js' }));
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
 
 const common = {
@@ -44,7 +59,7 @@ const common = {
   logLevel: 'warning',
 };
 
-await build({ ...common, entryPoints: programs, plugins: [lazyModulesAsExternal] });
+await build({ ...common, entryPoints: programs, plugins: [lazyModulesAsExternal, commanderWithLazyChildProcess] });
 await build({
   ...common,
   entryPoints: Object.fromEntries(Object.values(lazyModules).map(({ entry, bundle }) => [bundle, entry])),

@@ -1,151 +1,149 @@
+import { Command, CommanderError, Option } from 'commander';
 import { formatDiagnostic } from '../config/config.js';
-import { readConfig } from '../config/read-config.js';
-import { createKexecRunner, type RunOutcome } from '../act/kexec-runner.js';
-import { carryOut, describeOutcome } from '../act/carry-out.js';
+import type { RunOutcome } from '../act/kexec-runner.js';
+import { describeOutcome } from '../act/carry-out.js';
 import { runShutdownHook } from '../commands/hook.js';
+import { check, effectiveConfig, status } from '../commands/inspect.js';
+import { load, preload, unload } from '../commands/load.js';
 import { createLog } from '../host/log.js';
-import { assess, planFreshLoad } from '../commands/assess.js';
 import { systemRoot, type SystemRoot } from '../host/system-root.js';
 import { programsFromEnvironment } from '../host/programs.js';
-import { isKernelLoaded } from '../host/facts.js';
-import { readLoadRecord } from '../host/load-record.js';
-import { whoseKernel } from '../plan/loaded-kernel.js';
 import { SHUTDOWN_VERBS, type ShutdownVerb } from '../host/shutdown-verb.js';
 import { configJson, configText, shellQuote, statusJson, statusText } from './report.js';
-import { parseCommandLine, type OptionSpec, type OptionValues, type ProgramSpec } from './command-line.js';
 import { VERSION } from './version.js';
 
+const NAME = 'kexec-reboot';
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-/** A load by hand may take seconds under emulation; nobody is waiting on a shutdown here. */
-const MANUAL_CALL_TIMEOUT_MS = 60_000;
 
 const print = (text: string): void => {
   process.stdout.write(text);
 };
 const printJson = (value: unknown) => print(JSON.stringify(value, null, 2) + '\n');
+const warn = (warning: string) => process.stderr.write(`warning: ${warning}\n`);
 const fail = (message: string) => {
-  process.stderr.write(`kexec-reboot: ${message}\n`);
+  process.stderr.write(`${NAME}: ${message}\n`);
   process.exitCode = EXIT_FAILURE;
 };
 
 const reportOutcome = (outcome: RunOutcome) => (outcome.ok ? print(`${outcome.detail}\n`) : fail(outcome.detail));
 
-interface Invocation {
-  readonly root: SystemRoot;
-  readonly options: OptionValues;
+const programs = programsFromEnvironment();
+
+interface JsonOption {
+  readonly json?: true;
 }
 
-const programs = programsFromEnvironment();
-const runner = (root: SystemRoot) => createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: MANUAL_CALL_TIMEOUT_MS });
-const JSON_OPTION: OptionSpec = { name: 'json', description: 'machine-readable output' };
+async function showStatus(root: SystemRoot, { json }: JsonOption): Promise<void> {
+  const { assessment, kexecCommand } = await status(root, programs);
+  if (json) printJson(statusJson(assessment, kexecCommand));
+  else print(statusText(assessment));
+}
 
-const PROGRAM: ProgramSpec<(invocation: Invocation) => void | Promise<void>> = {
-  name: 'kexec-reboot',
-  description: 'Make reboots use kexec: see what the next reboot will do, and load its kernel.',
-  version: VERSION,
-  options: [{ name: 'root', value: 'DIR', description: 'read every system path (/etc, /proc, /sys, /boot, /run) under DIR (default: /)' }],
-  seeAlso: 'See kexec-reboot(8) and kexec-reboot.conf(5).',
-  commands: [
-    {
-      name: 'status',
-      description: 'what the next reboot will do and why, with kernel, initrd and command line',
-      options: [JSON_OPTION],
-      run: async ({ root, options }) => {
-        const assessment = await assess(root, programs);
-        const { plan } = assessment;
-        if (!options.json) return print(statusText(assessment));
-        printJson(statusJson(assessment, plan.action === 'kexec' && plan.reason === 'configured' ? [programs.kexec, ...runner(root).loadArgv(plan.load)] : undefined));
-      },
-    },
-    {
-      name: 'config',
-      description: 'the effective configuration after kexec.d snippets and defaults, with where each value comes from',
-      options: [JSON_OPTION],
-      run: ({ root, options }) => {
-        const reading = readConfig(root);
-        if (options.json) printJson(configJson(reading));
-        else print(configText(reading));
-      },
-    },
-    {
-      name: 'check',
-      description: 'validate the configuration and the files it names; exit 0 when a kexec reboot is possible',
-      options: [],
-      run: async ({ root }) => {
-        const assessment = await assess(root, programs);
-        const { reading } = assessment;
-        for (const warning of reading.warnings) process.stderr.write(`warning: ${formatDiagnostic(warning)}\n`);
-        for (const error of reading.errors) process.stderr.write(`${formatDiagnostic(error)}\n`);
-        const fresh = planFreshLoad(assessment);
-        if (reading.errors.length > 0) process.exitCode = EXIT_FAILURE;
-        else if (fresh.action === 'cold' && fresh.reason !== 'disabled') fail(fresh.why);
-        else print(fresh.action === 'cold' ? `configuration OK; ${fresh.why}: reboots go through firmware\n` : 'configuration OK\n');
-      },
-    },
-    {
-      name: 'load',
-      description: 'load the planned kernel now (replacing any loaded one)',
-      options: [{ name: 'dry-run', description: 'print the exact kexec command instead of running it' }],
-      run: async ({ root, options }) => {
-        const plan = planFreshLoad(await assess(root, programs));
-        if (plan.action !== 'kexec' || plan.reason !== 'configured') return fail(`nothing to load: ${plan.why}`);
-        for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
-        const kexec = runner(root);
-        if (options['dry-run']) return print(shellQuote([programs.kexec, ...kexec.loadArgv(plan.load)]) + '\n');
-        reportOutcome(await kexec.load(plan.load));
-      },
-    },
-    {
-      name: 'unload',
-      description: 'unload any loaded kernel, so the next reboot goes through firmware unless it loads one again',
-      options: [{ name: 'if-ours', description: 'only a kernel kexec-reboot loaded, never one loaded by hand; exit 0 when there is none' }],
-      run: async ({ root, options }) => {
-        if (!options['if-ours']) return reportOutcome(await runner(root).unload());
-        const loaded = whoseKernel(isKernelLoaded(root), readLoadRecord(root));
-        if (loaded.by === 'nobody') return print('no kernel is loaded: nothing to unload\n');
-        if (loaded.by === 'hand') return print('the loaded kernel was loaded by hand, not by kexec-reboot: left loaded\n');
-        const unloaded = await runner(root).unload();
-        reportOutcome(unloaded.ok ? { ...unloaded, detail: `unloaded the kernel kexec-reboot loaded at ${loaded.record.loadedAt}` } : unloaded);
-      },
-    },
-    {
-      name: 'preload',
-      description: 'with PRELOAD=true: load the planned kernel now, or again if what it is made from changed',
-      options: [],
-      run: async ({ root }) => {
-        const assessment = await assess(root, programs);
-        if (!assessment.reading.config.preload.value) return print(`PRELOAD is false (${assessment.reading.config.preload.origin}): nothing to do\n`);
-        const outcome = await carryOut(assessment.plan, runner(root), assessment.system.kernelLoaded);
-        createLog()(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(outcome)}`);
-      },
-    },
-    {
-      name: 'hook',
-      description: 'shutdown hook: on a reboot, load the planned kernel; always exits 0 so the shutdown goes on',
-      options: [{ name: 'verb', value: 'VERB', choices: SHUTDOWN_VERBS, description: 'the shutdown under way (default: ask systemd)' }],
-      run: ({ root, options }) => runShutdownHook(root, programs, createLog(), options.verb as ShutdownVerb | undefined),
-    },
-  ],
-};
+function showConfig(root: SystemRoot, { json }: JsonOption): void {
+  const reading = effectiveConfig(root);
+  if (json) printJson(configJson(reading));
+  else print(configText(reading));
+}
+
+async function runCheck(root: SystemRoot): Promise<void> {
+  const { warnings, errors, ok, summary } = await check(root, programs);
+  for (const warning of warnings) warn(formatDiagnostic(warning));
+  for (const error of errors) process.stderr.write(`${formatDiagnostic(error)}\n`);
+  if (ok) print(`${summary}\n`);
+  else if (summary) fail(summary);
+  else process.exitCode = EXIT_FAILURE;
+}
+
+async function runLoad(root: SystemRoot, { dryRun }: { readonly dryRun?: true }): Promise<void> {
+  const result = await load(root, programs, { dryRun: Boolean(dryRun) });
+  if (result.kind === 'nothing-to-load') return fail(`nothing to load: ${result.why}`);
+  result.warnings.forEach(warn);
+  if (result.kind === 'dry-run') print(`${shellQuote(result.command)}\n`);
+  else reportOutcome(result.outcome);
+}
+
+async function runPreload(root: SystemRoot): Promise<void> {
+  const result = await preload(root, programs);
+  if (!result.ran) return print(`${result.why}\n`);
+  createLog()(result.outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(result.outcome)}`);
+}
+
+/** The command line, parsed by commander; a usage error or a help or version request ends the parse with a CommanderError. */
+function commandLine(): Command {
+  const program = new Command(NAME)
+    .description('Make reboots use kexec: see what the next reboot will do, and load its kernel.')
+    .option('--root <dir>', 'read every system path (/etc, /proc, /sys, /boot, /run) under this directory', '/')
+    .version(VERSION, '-V, --version', 'show the version')
+    .addHelpText('after', '\nSee kexec-reboot(8) and kexec-reboot.conf(5).')
+    // Each command copies these settings when it is added, so they come first.
+    .helpOption('-h, --help', 'show this help')
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({ outputError: (message, write) => write(`${NAME}: ${message.replace(/^error: /, '')}`) })
+    .showHelpAfterError(`Try '${NAME} --help'.`)
+    .exitOverride();
+  const root = () => systemRoot(program.opts<{ root: string }>().root);
+  const json = ['--json', 'machine-readable output'] as const;
+
+  program
+    .command('status')
+    .description('what the next reboot will do and why, with kernel, initrd and command line')
+    .option(...json)
+    .action((options: JsonOption) => showStatus(root(), options));
+  program
+    .command('config')
+    .description('the effective configuration after kexec.d snippets and defaults, with where each value comes from')
+    .option(...json)
+    .action((options: JsonOption) => showConfig(root(), options));
+  program
+    .command('check')
+    .description('validate the configuration and the files it names; exit 0 when a kexec reboot is possible')
+    .action(() => runCheck(root()));
+  program
+    .command('load')
+    .description('load the planned kernel now (replacing any loaded one)')
+    .option('--dry-run', 'print the exact kexec command instead of running it')
+    .action((options: { readonly dryRun?: true }) => runLoad(root(), options));
+  program
+    .command('unload')
+    .description('unload any loaded kernel, so the next reboot goes through firmware unless it loads one again')
+    .option('--if-ours', 'only a kernel kexec-reboot loaded, never one loaded by hand; exit 0 when there is none')
+    .action(async ({ ifOurs }: { readonly ifOurs?: true }) => reportOutcome(await unload(root(), programs, { ifOurs: Boolean(ifOurs) })));
+  program
+    .command('preload')
+    .description('with PRELOAD=true: load the planned kernel now, or again if what it is made from changed')
+    .action(() => runPreload(root()));
+  program
+    .command('hook')
+    .description('shutdown hook: on a reboot, load the planned kernel; always exits 0 so the shutdown goes on')
+    .addOption(new Option('--verb <verb>', 'the shutdown under way (default: ask systemd)').choices(SHUTDOWN_VERBS))
+    .action(({ verb }: { readonly verb?: ShutdownVerb }) => runShutdownHook(root(), programs, createLog(), verb));
+
+  const commandList = () => `commands: ${program.commands.map((command) => command.name()).join(', ')}`;
+  const unknownCommand = (name: string | undefined): never =>
+    program.error(name === undefined ? `no command given (${commandList()})` : `unknown command '${name}' (${commandList()})`);
+  program
+    .command('help [command]')
+    .description('show the help of a command')
+    .action((name: string | undefined) => {
+      if (name === undefined) program.help();
+      (program.commands.find((command) => command.name() === name) ?? unknownCommand(name)).help();
+    });
+  return (
+    program
+      // Reached with no command, or with a word that names none. Allowed only here, after
+      // the commands were added with the strict default: a command takes no arguments.
+      .allowExcessArguments()
+      .action(() => unknownCommand(program.args[0]))
+  );
+}
 
 async function main(argv: readonly string[]): Promise<void> {
-  const commandLine = parseCommandLine(PROGRAM, argv);
-  switch (commandLine.kind) {
-    case 'help':
-    case 'version':
-      return print(commandLine.text);
-    case 'usage-error':
-      process.stderr.write(`kexec-reboot: ${commandLine.message}\nTry 'kexec-reboot --help'.\n`);
-      process.exitCode = EXIT_USAGE;
-      return;
-    case 'command':
-      try {
-        const { command, options } = commandLine;
-        await command.run({ root: systemRoot(typeof options.root === 'string' ? options.root : '/'), options });
-      } catch (error) {
-        fail((error as Error).message);
-      }
+  try {
+    await commandLine().parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+    else fail(error instanceof Error ? error.message : String(error));
   }
 }
 

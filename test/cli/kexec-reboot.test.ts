@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
+import { VERSION } from '../../src/cli/version.js';
 
 /** The CLI as shipped: the bundle `npm run build` makes. */
 const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
@@ -13,14 +14,13 @@ beforeAll(() => {
 let fake: FakeRoot;
 afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
 
-function run(program: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [program, '--root', fake.dir, ...args], {
-    env: { PATH: process.env.PATH, ...fake.env },
-    encoding: 'utf8',
-  });
+/** The CLI with exactly these arguments. */
+function run(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...fake.env }, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
-const kexecReboot = (...args: string[]) => run(CLI, ...args);
+/** The CLI pointed at the fake root. */
+const kexecReboot = (...args: string[]) => run('--root', fake.dir, ...args);
 const statusJson = () => JSON.parse(kexecReboot('status', '--json').stdout);
 
 describe('kexec-reboot status', () => {
@@ -164,12 +164,6 @@ describe('kexec-reboot config and check', () => {
     fake.remove(`/boot/vmlinuz-${KERNEL_VERSION}`);
     expect(kexecReboot('check')).toMatchObject({ code: 1, stderr: expect.stringMatching(/does not exist/) });
   });
-
-  it('answers a usage error with exit code 2', () => {
-    fake = makeFakeRoot();
-    expect(kexecReboot('frobnicate').code).toBe(2);
-    expect(kexecReboot('hook', '--verb', 'explode').code).toBe(2);
-  });
 });
 
 describe('kexec-reboot hook', () => {
@@ -280,3 +274,81 @@ describe("kexec-tools' coldreboot", () => {
   });
 });
 
+
+describe('the command line', () => {
+  const COMMANDS = ['status', 'config', 'check', 'load', 'unload', 'preload', 'hook', 'help'];
+  const help = (...args: string[]) => {
+    const result = run(...args);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    return result.stdout;
+  };
+
+  it('takes --root before or after the command, with its value as the next word or after =', () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'APPEND="from the fake root"\n');
+    const config = kexecReboot('config').stdout;
+    expect(config).toContain('from the fake root');
+    expect(run('config', '--root', fake.dir).stdout).toBe(config);
+    expect(run(`--root=${fake.dir}`, 'config').stdout).toBe(config);
+    expect(run('config', `--root=${fake.dir}`, '--json').stdout).toBe(kexecReboot('config', '--json').stdout);
+  });
+
+  it('takes a choice as the next word or after =', () => {
+    fake = makeFakeRoot();
+    expect(kexecReboot('hook', '--verb=poweroff')).toEqual({ code: 0, stdout: '', stderr: 'kexec-reboot: poweroff: no kexec\n' });
+    expect(kexecReboot('hook', '--verb', 'halt')).toEqual({ code: 0, stdout: '', stderr: 'kexec-reboot: halt: no kexec\n' });
+  });
+
+  it('answers help and version, for the program and for a command', () => {
+    fake = makeFakeRoot();
+    const programHelp = help('--help');
+    expect(programHelp).toMatch(/^Usage: kexec-reboot \[options\] \[command\]\n/);
+    expect(help('-h')).toBe(programHelp);
+    expect(help('help')).toBe(programHelp);
+    const statusHelp = help('status', '--help');
+    expect(statusHelp).toMatch(/^Usage: kexec-reboot status \[options\]\n/);
+    expect(help('help', 'status')).toBe(statusHelp);
+    expect(help('status', '-h')).toBe(statusHelp);
+    expect(help('--version')).toBe(`${VERSION}\n`);
+    expect(help('-V', 'status')).toBe(`${VERSION}\n`);
+  });
+
+  it('lists every command and option in the help, wrapped to 80 columns', () => {
+    fake = makeFakeRoot();
+    const programHelp = help('--help');
+    for (const word of [...COMMANDS, 'help [command]', '--root <dir>', '-h, --help', '-V, --version', 'See kexec-reboot(8) and kexec-reboot.conf(5).']) {
+      expect(programHelp).toContain(word);
+    }
+    expect(Math.max(...programHelp.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80);
+    expect(programHelp).toMatch(/ {2}hook \[options\] {2,}shutdown hook: .*\n {4,}\S/);
+  });
+
+  it("names a command's options and their choices in its help, and the program's options too", () => {
+    fake = makeFakeRoot();
+    const hookHelp = help('help', 'hook');
+    expect(hookHelp).toContain('--verb <verb>');
+    expect(hookHelp.replace(/\s+/g, ' ')).toContain('(choices: "reboot", "kexec", "poweroff", "halt")');
+    expect(hookHelp).toMatch(/Global Options:\n {2}--root <dir>/);
+  });
+
+  const commandList = `commands: ${COMMANDS.join(', ')}`;
+  const usageErrors: [string[], string][] = [
+    [[], `no command given (${commandList})`],
+    [['--root', '/mnt'], `no command given (${commandList})`],
+    [['frobnicate'], `unknown command 'frobnicate' (${commandList})`],
+    [['help', 'frobnicate'], `unknown command 'frobnicate' (${commandList})`],
+    [['status', '--bogus'], "unknown option '--bogus'"],
+    [['--json', 'status'], "unknown option '--json'"],
+    [['status', '--verb', 'halt'], "unknown option '--verb'"],
+    [['status', '--jsn'], "unknown option '--jsn'\n(Did you mean --json?)"],
+    [['status', '--json=yes'], "unknown option '--json=yes'"],
+    [['status', 'extra'], "too many arguments for 'status'. Expected 0 arguments but got 1."],
+    [['hook', '--verb'], "option '--verb <verb>' argument missing"],
+    [['hook', '--verb', 'explode'], "option '--verb <verb>' argument 'explode' is invalid. Allowed choices are reboot, kexec, poweroff, halt."],
+    [['--root'], "option '--root <dir>' argument missing"],
+  ];
+  it.each(usageErrors)('answers %j with exit code 2, what is wrong and where help is', (args, message) => {
+    fake = makeFakeRoot();
+    expect(run(...args)).toEqual({ code: 2, stdout: '', stderr: `kexec-reboot: ${message}\nTry 'kexec-reboot --help'.\n` });
+  });
+});

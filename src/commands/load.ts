@@ -1,0 +1,48 @@
+// The commands that change what is loaded, run by people and by the package: load, unload and preload.
+import type { RunOutcome } from '../act/kexec-runner.js';
+import { carryOut, type Outcome } from '../act/carry-out.js';
+import { whoseKernel } from '../plan/loaded-kernel.js';
+import { isKernelLoaded } from '../host/facts.js';
+import { readLoadRecord } from '../host/load-record.js';
+import type { Programs } from '../host/programs.js';
+import type { SystemRoot } from '../host/system-root.js';
+import { assess, planFreshLoad } from './assess.js';
+import { kexecByHand, kexecLoadCommand } from './by-hand.js';
+
+export type LoadResult =
+  | { readonly kind: 'nothing-to-load'; readonly why: string }
+  | { readonly kind: 'dry-run'; readonly warnings: readonly string[]; readonly command: readonly string[] }
+  | { readonly kind: 'loaded'; readonly warnings: readonly string[]; readonly outcome: RunOutcome };
+
+/** Loads the planned kernel now, replacing any loaded one; with dryRun, only says how. */
+export async function load(root: SystemRoot, programs: Programs, { dryRun }: { readonly dryRun: boolean }): Promise<LoadResult> {
+  const plan = planFreshLoad(await assess(root, programs));
+  if (plan.action !== 'kexec' || plan.reason !== 'configured') return { kind: 'nothing-to-load', why: plan.why };
+  const { warnings } = plan;
+  if (dryRun) return { kind: 'dry-run', warnings, command: kexecLoadCommand(root, programs, plan.load) };
+  return { kind: 'loaded', warnings, outcome: await kexecByHand(root, programs).load(plan.load) };
+}
+
+/**
+ * Unloads the loaded kernel. With ifOurs, only one kexec-reboot loaded (its
+ * load record exists, finished or not): one loaded by hand is the admin's,
+ * and having nothing to unload is no failure.
+ */
+export async function unload(root: SystemRoot, programs: Programs, { ifOurs }: { readonly ifOurs: boolean }): Promise<RunOutcome> {
+  if (!ifOurs) return kexecByHand(root, programs).unload();
+  const loaded = whoseKernel(isKernelLoaded(root), readLoadRecord(root));
+  if (loaded.by === 'nobody') return { ok: true, detail: 'no kernel is loaded: nothing to unload' };
+  if (loaded.by === 'hand') return { ok: true, detail: 'the loaded kernel was loaded by hand, not by kexec-reboot: left loaded' };
+  const unloaded = await kexecByHand(root, programs).unload();
+  return unloaded.ok ? { ...unloaded, detail: `unloaded the kernel kexec-reboot loaded at ${loaded.record.loadedAt}` } : unloaded;
+}
+
+export type PreloadResult = { readonly ran: false; readonly why: string } | { readonly ran: true; readonly outcome: Outcome };
+
+/** With PRELOAD=true, carries the plan out now: loads the kernel, or again if what it is made from changed. */
+export async function preload(root: SystemRoot, programs: Programs): Promise<PreloadResult> {
+  const assessment = await assess(root, programs);
+  const { preload: enabled } = assessment.reading.config;
+  if (!enabled.value) return { ran: false, why: `PRELOAD is false (${enabled.origin}): nothing to do` };
+  return { ran: true, outcome: await carryOut(assessment.plan, kexecByHand(root, programs), assessment.system.kernelLoaded) };
+}

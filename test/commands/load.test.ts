@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { load, preload, unload } from '../../src/commands/load.js';
+import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
+
+let fake: FakeRoot;
+afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
+
+const KERNEL = `/boot/vmlinuz-${KERNEL_VERSION}`;
+const kexecCalls = () => fake.invocations('kexec').map((i) => i.argv[0]);
+const loaded = () => fake.read('/sys/kernel/kexec_loaded').trim() === '1';
+
+describe('load', () => {
+  it('loads the planned kernel, replacing one loaded before', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(await load(fake.root, fake.programs, { dryRun: false })).toEqual({ kind: 'loaded', warnings: [], outcome: { ok: true, detail: `loaded ${KERNEL}` } });
+    expect(kexecCalls()).toEqual(['-l']);
+  });
+
+  it('with dryRun, gives the exact command and runs nothing', async () => {
+    fake = makeFakeRoot();
+    expect(await load(fake.root, fake.programs, { dryRun: true })).toMatchObject({ kind: 'dry-run', command: [fake.programs.kexec, '-l', `${fake.dir}${KERNEL}`, expect.any(String), expect.any(String)] });
+    expect(kexecCalls()).toEqual([]);
+  });
+
+  it('says why there is nothing to load when the plan is a firmware reboot', async () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'LOAD_KEXEC=0\n');
+    expect(await load(fake.root, fake.programs, { dryRun: false })).toEqual({ kind: 'nothing-to-load', why: expect.stringMatching(/^LOAD_KEXEC is false/) });
+    expect(kexecCalls()).toEqual([]);
+  });
+
+  it('gives the reason kexec refused the image', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('fail');
+    expect(await load(fake.root, fake.programs, { dryRun: false })).toMatchObject({ kind: 'loaded', outcome: { ok: false, detail: 'kexec failed: kexec_load failed: Invalid argument' } });
+  });
+});
+
+describe('unload', () => {
+  it('unloads whatever is loaded', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(await unload(fake.root, fake.programs, { ifOurs: false })).toEqual({ ok: true, detail: 'unloaded' });
+    expect(loaded()).toBe(false);
+  });
+
+  it('with ifOurs, unloads only the kernel kexec-reboot loaded', async () => {
+    fake = makeFakeRoot();
+    await load(fake.root, fake.programs, { dryRun: false });
+    expect(await unload(fake.root, fake.programs, { ifOurs: true })).toEqual({ ok: true, detail: expect.stringMatching(/^unloaded the kernel kexec-reboot loaded at \S+$/) });
+    expect(loaded()).toBe(false);
+  });
+
+  it('with ifOurs, leaves a kernel loaded by hand and succeeds when none is loaded', async () => {
+    fake = makeFakeRoot();
+    expect(await unload(fake.root, fake.programs, { ifOurs: true })).toEqual({ ok: true, detail: 'no kernel is loaded: nothing to unload' });
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(await unload(fake.root, fake.programs, { ifOurs: true })).toEqual({ ok: true, detail: 'the loaded kernel was loaded by hand, not by kexec-reboot: left loaded' });
+    expect(kexecCalls()).toEqual([]);
+    expect(loaded()).toBe(true);
+  });
+});
+
+describe('preload', () => {
+  it('does nothing with PRELOAD off, and says where that came from', async () => {
+    fake = makeFakeRoot();
+    expect(await preload(fake.root, fake.programs)).toEqual({ ran: false, why: 'PRELOAD is false (default): nothing to do' });
+    expect(kexecCalls()).toEqual([]);
+  });
+
+  it('with PRELOAD=true, loads now, and only once while nothing it is made from changes', async () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    expect(await preload(fake.root, fake.programs)).toMatchObject({ ran: true, outcome: { path: 'kexec', message: expect.stringMatching(`^loaded ${KERNEL}`) } });
+    expect(await preload(fake.root, fake.programs)).toMatchObject({ ran: true, outcome: { path: 'kexec' } });
+    expect(kexecCalls()).toEqual(['-l']);
+  });
+});
