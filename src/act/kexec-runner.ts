@@ -26,7 +26,7 @@ export interface KexecRunner {
   unload(): Promise<RunOutcome>;
 }
 
-/** Inside the unit's TimeoutStopSec=45 with the hook's 30 s budget spent. */
+/** Inside the unit's TimeoutStopSec=90 with the hook's 80 s budget spent. */
 const CLEAN_UP_AFTER_FAILED_LOAD_MS = 2_000;
 
 /** A failure followed by an unload that failed too, said the same way wherever an unload cleans up. */
