@@ -26,7 +26,7 @@ import path from 'node:path';
 import { CACHE, REPO, debianMirror, ensureHostTools, findDeb, loud, progress } from '../test/vm/lib/host.mjs';
 import { baseTarball, makeDisk } from '../test/vm/lib/image.mjs';
 import { GRUB_ROOT_UUID, analyze } from '../test/vm/lib/suite.mjs';
-import { OVMF_CODE, ovmfVars } from '../test/vm/lib/uefi.mjs';
+import { ovmfFor } from '../test/vm/lib/uefi.mjs';
 import { runVM } from '../test/vm/lib/vm.mjs';
 
 const argv = process.argv.slice(2);
@@ -117,7 +117,7 @@ await pool(
     });
     progress(`${vm.name}: booting`);
     const { events } = await runVM({
-      name: vm.name, disk, uefi: { code: OVMF_CODE, vars: ovmfVars(runDir, vm.name) }, dir: runDir,
+      name: vm.name, disk, uefi: ovmfFor(runDir, vm.name), dir: runDir,
       onLine: ({ t, text }) => {
         let m;
         if ((m = text.match(/^KRVM action step=(\d+) name=(\S+)/))) progress(`${vm.name} +${(t / 1000).toFixed(0)}s: reboot ${m[1]}/${order.length} (path ${order[Number(m[1]) - 1] ?? 'end'}, ${m[2]})`);

@@ -2,7 +2,7 @@
 // kexec-reboot end-to-end suite: real boots of Debian 12 and 13 under QEMU
 // (TCG). See test/vm/README.md.
 //
-//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,kdump] [--full] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump] [--full] [--jobs 2] [--verbose] [--selftest]
 //   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
 //
 // The package: $KEXEC_REBOOT_DEB, else `npm run deb`.
@@ -23,13 +23,23 @@ const inits = opt('init', 'systemd,sysvinit').split(',');
 const jobs = Math.max(1, Math.min(2, Number(opt('jobs', '2'))));
 const verbose = argv.includes('--verbose');
 const selftest = argv.includes('--selftest');
-// Chain sets: base (every release x init), preload (PRELOAD=true, Debian 13;
-// --full adds Debian 12), grub (Debian 13, grub-mkconfig'd grub.cfg,
-// grub-reboot, lockdown), uefi (Debian 13 under OVMF + GRUB; --full runs more
-// steps there), kdump (Debian 13 with kdump-tools and crashkernel=). See
-// test/vm/README.md for what CI runs.
+// --full runs every chain's whole step list, and the runs marked full below;
+// without it, each chain's `ci` steps (see CHAINS in lib/scenarios.mjs).
 const full = argv.includes('--full');
-const only = opt('only', 'base,preload,grub,uefi,kdump').split(',');
+const only = opt('only', 'base,preload,grub,uefi,secureboot,kdump').split(',');
+
+// The VM runs, one chain each. base: every release x init; the others are
+// systemd only. fullOnly: left to --full.
+const VMS = [
+  ...[12, 13].flatMap((release) => ['systemd', 'sysvinit'].map((init) => ({ set: 'base', release, init, chain: CHAINS[`${init}-debian${release}`] ? `${init}-debian${release}` : init }))),
+  { set: 'preload', release: 13, init: 'systemd', chain: 'preload', label: 'preload' },
+  { set: 'preload', release: 12, init: 'systemd', chain: 'preload', label: 'preload', fullOnly: true },
+  { set: 'grub', release: 13, init: 'systemd', chain: 'grub', label: 'grub', variant: 'grub', grub: true },
+  { set: 'uefi', release: 13, init: 'systemd', chain: 'uefi', label: 'uefi', variant: 'grub', uefi: true },
+  ...[12, 13].map((release) => ({ set: 'secureboot', release, init: 'systemd', chain: 'secureboot', label: 'secureboot', variant: 'secureboot', uefi: true, secureBoot: true })),
+  { set: 'kdump', release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' },
+];
+const stepsOf = (r) => CHAINS[r.chain][full ? 'full' : 'ci'];
 
 async function pool(tasks, n) {
   const results = new Array(tasks.length);
@@ -58,7 +68,9 @@ if (argv.includes('--reanalyze')) {
     const events = eventsFromSerialLog(fs.readFileSync(path.join(dir, f), 'utf8'));
     const meta = path.join(dir, f.replace(/\.serial\.log$/, '.run.json'));
     if (fs.existsSync(meta)) {
-      rows.push(...judgeChain({ ...JSON.parse(fs.readFileSync(meta, 'utf8')), events }).rows);
+      const run = JSON.parse(fs.readFileSync(meta, 'utf8'));
+      // Runs from before run.json listed the steps ran a chain's whole list.
+      rows.push(...judgeChain({ ...run, steps: run.steps ?? CHAINS[run.chain].full, events }).rows);
       continue;
     }
     // Runs from before *.run.json existed.
@@ -66,7 +78,7 @@ if (argv.includes('--reanalyze')) {
     const release = Number(rel);
     const chain = label === 'demo' ? 'demo' : label === 'selftest' ? 'selftest' : init;
     const ctx = contextFor(uname(`${release}-${init}`) ?? uname('kernel'), uname(`${release === 13 ? 12 : 13}-systemd`));
-    rows.push(...judgeChain({ release, init, chain, events, ctx }).rows);
+    rows.push(...judgeChain({ release, init, steps: CHAINS[chain].full, events, ctx }).rows);
   }
   console.log(table(rows));
   const passed = rows.filter((r) => r.ok).length;
@@ -86,22 +98,9 @@ const deb = selftest ? null : await findDeb();
 if (deb) progress(`package under test: ${deb}`);
 else progress('SELF-TEST of the harness only: no package installed, no scenario is run');
 
-// The VM runs: the base chain per (release, init), then the PRELOAD, GRUB,
-// UEFI and kdump chains (Debian 13 systemd; --full adds Debian 12 PRELOAD and
-// the longer UEFI chain).
 const runs = selftest
   ? [{ release: 13, init: 'systemd', chain: 'selftest' }]
-  : [
-      ...(only.includes('base') ? releases.flatMap((release) => inits.map((init) => ({ release, init, chain: CHAINS[`${init}-debian${release}`] ? `${init}-debian${release}` : init }))) : []),
-      ...(inits.includes('systemd')
-        ? [
-            ...(only.includes('preload') ? releases.filter((r) => r === 13 || full).map((release) => ({ release, init: 'systemd', chain: 'preload', label: 'preload' })) : []),
-            ...(only.includes('grub') && releases.includes(13) ? [{ release: 13, init: 'systemd', chain: 'grub', label: 'grub', variant: 'grub', grub: true }] : []),
-            ...(only.includes('uefi') && releases.includes(13) ? [{ release: 13, init: 'systemd', chain: full ? 'uefi-full' : 'uefi', label: 'uefi', variant: 'grub', uefi: true }] : []),
-            ...(only.includes('kdump') && releases.includes(13) ? [{ release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' }] : []),
-          ]
-        : []),
-    ];
+  : VMS.filter((r) => only.includes(r.set) && releases.includes(r.release) && inits.includes(r.init) && (full || !r.fullOnly) && stepsOf(r).length > 0);
 if (runs.length === 0) {
   loud(`nothing to run for --release ${releases.join(',')} --init ${inits.join(',')} --only ${only.join(',')}`);
   process.exit(1);
@@ -122,7 +121,7 @@ if (deb && runs.some((r) => r.chain === 'preload')) {
 const treeKey = (r) => `${r.release}/${r.init}${r.variant ? `/${r.variant}` : ''}`;
 const needed = new Map();
 for (const r of runs) needed.set(treeKey(r), { release: r.release, init: r.init, variant: r.variant });
-if (runs.some((r) => CHAINS[r.chain].some((id) => STEPS[id].needsAlt))) for (const rel of [12, 13]) needed.set(`${rel}/systemd`, { release: rel, init: 'systemd' });
+if (runs.some((r) => stepsOf(r).some((id) => STEPS[id].needsAlt))) for (const rel of [12, 13]) needed.set(`${rel}/systemd`, { release: rel, init: 'systemd' });
 const tBuild = Date.now();
 const tars = new Map();
 try {
@@ -140,13 +139,14 @@ const buildSeconds = (Date.now() - tBuild) / 1000;
 progress(`root filesystems ready in ${buildSeconds.toFixed(0)} s`);
 
 // Longest chains first, so two VMs at once finish together.
-const weight = (r) => CHAINS[r.chain].length * (r.uefi ? 1.3 : 1) + (r.init === 'systemd' ? 0.5 : 0);
+const weight = (r) => stepsOf(r).length * (r.uefi ? 1.3 : 1) + (r.init === 'systemd' ? 0.5 : 0);
 runs.sort((a, b) => weight(b) - weight(a));
 const results = await pool(
   runs.map((r) => async () => {
     try {
       return await runChain({
         ...r,
+        full,
         tar: tars.get(treeKey(r)),
         kernel: kernels.get(treeKey(r)),
         alt: kernels.get(`${r.release === 13 ? 12 : 13}/systemd`),

@@ -73,7 +73,7 @@ export async function ensureHostTools() {
     ['sfdisk', 'fdisk', () => have('sfdisk') || fs.existsSync('/usr/sbin/sfdisk')],
     ['mkfs.vfat', 'dosfstools', () => have('mkfs.vfat') || fs.existsSync('/usr/sbin/mkfs.vfat')],
     ['mcopy', 'mtools', () => have('mcopy')],
-    ['OVMF', 'ovmf', () => fs.existsSync('/usr/share/OVMF/OVMF_CODE_4M.fd') && fs.existsSync('/usr/share/OVMF/OVMF_VARS_4M.fd')],
+    ['OVMF', 'ovmf', () => ['OVMF_CODE_4M.fd', 'OVMF_VARS_4M.fd', 'OVMF_CODE_4M.secboot.fd', 'OVMF_VARS_4M.ms.fd'].every((f) => fs.existsSync(`/usr/share/OVMF/${f}`))],
   ];
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) cannot('the VM suite needs root (mmdebstrap, chroot, mkfs.ext4 -d with file ownership).');

@@ -19,8 +19,12 @@ const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'p
 // (kdump-tools.service loads a crash kernel with `kexec -p` at boot;
 // makedumpfile comes with it) and molly-guard (which diverts reboot and
 // coldreboot to put its checks in front of them).
+// 'secureboot' boots as a Secure Boot server does: Debian's signed shim and
+// GRUB on the ESP (see uefi.mjs), mokutil to read the state, and sbsigntool
+// to make an unsigned copy of the (signed) kernel.
 const VARIANTS = {
   grub: ['grub2-common', 'grub-pc-bin', 'grub-efi-amd64-bin'],
+  secureboot: ['grub2-common', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mokutil', 'sbsigntool'],
   kdump: ['kdump-tools', 'molly-guard'],
 };
 function packageList(init, variant) {
@@ -104,8 +108,11 @@ export async function extractKernel(tar, dir) {
  *   faked: / is the filesystem with that UUID) and mkfs gives / that UUID.
  * prepare: shell run in the tree under chroot after the install (bench, kdump).
  * files: { NAME: PATH } copies test/vm/guest/NAME to PATH in the tree (mode 755) before that.
- * layout: 'whole' (ext4 on the whole disk, direct kernel boot) or 'uefi'
- *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs).
+ * layout: 'whole' (ext4 on the whole disk, direct kernel boot), 'uefi'
+ *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs) or
+ *   'secureboot' (the same with Debian's signed shim and GRUB on the ESP).
+ *   Under 'secureboot' GRUB does not list alt: it would be the newest kernel
+ *   on Debian 12 and boot first.
  */
 export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, layout = 'whole', prepare = null, files = {} }) {
   const tree = path.join(dir, `${name}.tree`);
@@ -126,12 +133,14 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
   w('usr/local/sbin/krvm-boot', fs.readFileSync(path.join(guest, 'krvm-boot')), 0o755);
   steps.forEach((s, i) => w(`etc/krvm/steps/${i + 1}.sh`, s.endsWith('\n') ? s : `${s}\n`));
   for (const [file, to] of Object.entries(files)) w(to, fs.readFileSync(path.join(guest, file)), 0o755);
-  if (alt) {
-    const base = grub ? alt.uname : 'krvm-alt';
+  const grubListsAlt = grub && layout !== 'secureboot';
+  const placeAlt = () => {
+    const base = grubListsAlt ? alt.uname : 'krvm-alt';
     fs.copyFileSync(alt.kernel, path.join(tree, `boot/vmlinuz-${base}`));
     fs.copyFileSync(alt.initrd, path.join(tree, `boot/initrd.img-${base}`));
     w('etc/krvm/env', `KRVM_ALT_KERNEL=boot/vmlinuz-${base}\nKRVM_ALT_INITRD=boot/initrd.img-${base}\nKRVM_ALT_UNAME=${alt.uname}\n`);
-  }
+  };
+  if (alt && (!grub || grubListsAlt)) placeAlt();
   if (grub) w('etc/fstab', `UUID=${grub.uuid} / ext4 rw,errors=remount-ro 0 0\n`);
   if (init === 'systemd') {
     fs.mkdirSync(path.join(tree, 'var/log/journal'), { recursive: true });
@@ -188,12 +197,13 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
   fs.writeFileSync(path.join(orig, 'vmlinuz'), fs.readlinkSync(path.join(tree, 'vmlinuz')));
   fs.writeFileSync(path.join(orig, 'initrd.img'), fs.readlinkSync(path.join(tree, 'initrd.img')));
 
-  if (grub) await grubMkconfig({ tree, uuid: grub.uuid, device: layout === 'uefi' ? '/dev/vda2' : '/dev/vda', log });
+  if (grub) await grubMkconfig({ tree, uuid: grub.uuid, device: layout === 'whole' ? '/dev/vda' : '/dev/vda2', log });
+  if (alt && grub && !grubListsAlt) placeAlt();
 
   fs.rmSync(disk, { force: true });
-  if (layout === 'uefi') {
+  if (layout !== 'whole') {
     const { makeUefiDisk } = await import('./uefi.mjs');
-    await makeUefiDisk({ tree, disk, uuid: grub.uuid, dir, name, log });
+    await makeUefiDisk({ tree, disk, uuid: grub.uuid, dir, name, log, secureBoot: layout === 'secureboot' });
   } else {
     await run('mkfs.ext4', ['-q', '-F', '-L', 'krvm', ...(grub ? ['-U', grub.uuid] : []), '-d', tree, disk, '3G']);
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { progress } from './host.mjs';
 import { makeDisk } from './image.mjs';
 import { CHAINS, MACHINES, STEPS, norm } from './scenarios.mjs';
-import { OVMF_CODE, ovmfVars } from './uefi.mjs';
+import { ovmfFor } from './uefi.mjs';
 import { runVM } from './vm.mjs';
 
 function appendFor(uname, extra = '') {
@@ -149,13 +149,13 @@ export function eventsFromSerialLog(text) {
   return events;
 }
 
-/** Judges a finished chain's events: rows for the table. */
-export function judgeChain({ release, init, chain, events, ctx }) {
+/** Judges a finished chain's events (steps: its step ids, in order): rows for the table. */
+export function judgeChain({ release, init, steps, events, ctx }) {
   const { boots, transitions } = analyze(events);
   // Booted by GRUB (UEFI): the kexec command line is the first boot's, as
   // GRUB passed it, minus BOOT_IMAGE= and initrd=.
   if (ctx.kexecCmdline === undefined && boots[0]) ctx = { ...ctx, kexecCmdline: norm(boots[0].cmdline.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')) };
-  const rows = CHAINS[chain].map((id, i) => {
+  const rows = steps.map((id, i) => {
     const tr = transitions.find((x) => x.step === i + 1);
     return { ...judge(id, tr, ctx), release, init };
   });
@@ -176,10 +176,10 @@ export const GRUB_ROOT_UUID = '6b7c3f2e-4d1a-4e8b-9c0d-1a2b3c4d5e6f';
  * One VM run: makes the disk, boots, runs the chain's steps in order.
  * Returns rows for the table.
  */
-export async function runChain({ release, init, chain, tar, kernel, alt, deb, dir, label, grub = false, uefi = false, verbose = false }) {
+export async function runChain({ release, init, chain, full = false, tar, kernel, alt, deb, dir, label, grub = false, uefi = false, secureBoot = false, verbose = false }) {
   const name = `debian${release}-${init}${label ? `-${label}` : ''}`;
   const tag = `debian${release}/${init}${label ? `/${label}` : ''}`;
-  const stepIds = CHAINS[chain];
+  const stepIds = CHAINS[chain][full ? 'full' : 'ci'];
   const steps = stepIds.map((id) => `# ${id}: ${STEPS[id].title}\n${STEPS[id].script}`);
   const needsAlt = stepIds.some((id) => STEPS[id].needsAlt);
   const machine = MACHINES[chain] ?? {};
@@ -188,14 +188,14 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
   const disk = await makeDisk({
     tar, init, deb, steps, alt: needsAlt ? alt : null, dir, name,
     grub: grub || uefi ? { uuid: GRUB_ROOT_UUID } : null,
-    layout: uefi ? 'uefi' : 'whole',
+    layout: secureBoot ? 'secureboot' : uefi ? 'uefi' : 'whole',
     prepare: machine.prepare ?? null,
     files: machine.files ?? {},
   });
-  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG${uefi ? ' (OVMF + GRUB from the disk)' : ''}`);
+  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG${secureBoot ? ' (OVMF with Secure Boot, shim + signed GRUB from the disk)' : uefi ? ' (OVMF + GRUB from the disk)' : ''}`);
   const append = appendFor(kernel.uname, machine.append);
   const ctx = contextFor(kernel, alt, { uefi, extra: machine.append });
-  fs.writeFileSync(path.join(dir, `${name}.run.json`), JSON.stringify({ release, init: label ? `${init}+${label}` : init, chain, ctx }, null, 2));
+  fs.writeFileSync(path.join(dir, `${name}.run.json`), JSON.stringify({ release, init: label ? `${init}+${label}` : init, chain, steps: stepIds, ctx }, null, 2));
   let lastAction = null;
   const vmStart = Date.now();
   const { events } = await runVM({
@@ -204,7 +204,7 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
     kernel: kernel.kernel,
     initrd: kernel.initrd,
     append,
-    uefi: uefi ? { code: OVMF_CODE, vars: ovmfVars(dir, name) } : null,
+    uefi: uefi ? ovmfFor(dir, name, { secureBoot }) : null,
     memoryMiB: machine.memoryMiB,
     dir,
     onLine: ({ t, text }) => {
@@ -228,7 +228,7 @@ export async function runChain({ release, init, chain, tar, kernel, alt, deb, di
   });
   const vmSeconds = (Date.now() - vmStart) / 1000;
   if (process.env.KRVM_KEEP !== '1') fs.rmSync(disk, { force: true });
-  const { rows, boots, transitions } = judgeChain({ release, init: label ? `${init}+${label}` : init, chain, events, ctx });
+  const { rows, boots, transitions } = judgeChain({ release, init: label ? `${init}+${label}` : init, steps: stepIds, events, ctx });
   const hookTimes = transitions.map((tr) => ({ step: tr.step, ...hookReport(tr) })).filter((h) => h.wall);
   if (hookTimes.length) progress(`${tag}: the shutdown hook's wall time (CPU) per step: ${hookTimes.map((h) => `${h.step}: ${h.wall} (${h.cpu ?? '?'})`).join(', ')}`);
   progress(`${tag}: VM finished in ${vmSeconds.toFixed(0)} s, ${rows.filter((r) => r.ok).length}/${rows.length} steps passed (serial log: ${path.join(dir, `${name}.serial.log`)})`);

@@ -1,6 +1,10 @@
 // A disk that boots like a real server's: GPT with an EFI system partition
 // holding GRUB (EFI/BOOT/BOOTX64.EFI, the removable-media path OVMF finds on
-// its own) and an ext4 root holding Debian's /boot/grub/grub.cfg. No loop
+// its own) and an ext4 root holding Debian's /boot/grub/grub.cfg. Under
+// Secure Boot the ESP holds what a Debian install has: the signed shim as
+// BOOTX64.EFI, Debian's signed GRUB beside it (shim loads grubx64.efi from
+// its own directory) and EFI/debian/grub.cfg, the stub that signed GRUB reads
+// (its built-in prefix is /EFI/debian) and that grub-install would write. No loop
 // devices: sfdisk partitions an image file, mkfs.ext4 -d -E offset= fills the
 // root in place, mkfs.vfat + mtools build the ESP in a side file that dd
 // copies to its offset.
@@ -8,8 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { run } from './host.mjs';
 
-export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+// Secure Boot: the SMM build, with Microsoft's keys enrolled (which sign shim).
+const OVMF_CODE_SECBOOT = '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd';
+const OVMF_VARS_MS = '/usr/share/OVMF/OVMF_VARS_4M.ms.fd';
 
 const MiB = 1024 * 1024;
 const ESP_MIB = 64;
@@ -21,8 +28,8 @@ const ROOT_MIB = 3072;
  * to the grub.cfg grub-mkconfig wrote there, with $prefix on the root (as
  * grub-install sets it), where the x86_64-efi modules and grubenv are.
  */
-async function makeGrubEfi({ tree, uuid, log }) {
-  const embedded = [
+const grubStub = (uuid) =>
+  [
     'insmod part_gpt',
     'insmod ext2',
     `search --no-floppy --fs-uuid --set=root ${uuid}`,
@@ -30,7 +37,9 @@ async function makeGrubEfi({ tree, uuid, log }) {
     'configfile $prefix/grub.cfg',
     '',
   ].join('\n');
-  fs.writeFileSync(path.join(tree, 'tmp/krvm-embedded.cfg'), embedded);
+
+async function makeGrubEfi({ tree, uuid, log }) {
+  fs.writeFileSync(path.join(tree, 'tmp/krvm-embedded.cfg'), grubStub(uuid));
   const script = [
     'set -e',
     'T="$1"',
@@ -47,10 +56,26 @@ async function makeGrubEfi({ tree, uuid, log }) {
   return out;
 }
 
-export async function makeUefiDisk({ tree, disk, uuid, dir, name, log }) {
-  const efi = await makeGrubEfi({ tree, uuid, log });
-  const efiCopy = path.join(dir, `${name}.BOOTX64.EFI`);
-  fs.renameSync(efi, efiCopy);
+/** The ESP's files ({ 'EFI/BOOT/BOOTX64.EFI': hostPath, ... }) and which of them were made for it. */
+async function espFiles({ tree, uuid, dir, name, log, secureBoot }) {
+  if (!secureBoot) {
+    const efiCopy = path.join(dir, `${name}.BOOTX64.EFI`);
+    fs.renameSync(await makeGrubEfi({ tree, uuid, log }), efiCopy);
+    return { files: { 'EFI/BOOT/BOOTX64.EFI': efiCopy }, made: [efiCopy] };
+  }
+  const stub = path.join(dir, `${name}.grub-stub.cfg`);
+  fs.writeFileSync(stub, grubStub(uuid));
+  const files = {
+    'EFI/BOOT/BOOTX64.EFI': path.join(tree, 'usr/lib/shim/shimx64.efi.signed'),
+    'EFI/BOOT/mmx64.efi': path.join(tree, 'usr/lib/shim/mmx64.efi.signed'),
+    'EFI/BOOT/grubx64.efi': path.join(tree, 'usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed'),
+    'EFI/debian/grub.cfg': stub,
+  };
+  return { files, made: [stub] };
+}
+
+export async function makeUefiDisk({ tree, disk, uuid, dir, name, log, secureBoot = false }) {
+  const { files, made } = await espFiles({ tree, uuid, dir, name, log, secureBoot });
 
   const espStart = 1 * MiB;
   const rootStart = espStart + ESP_MIB * MiB;
@@ -76,17 +101,21 @@ export async function makeUefiDisk({ tree, disk, uuid, dir, name, log }) {
   const esp = path.join(dir, `${name}.esp`);
   fs.rmSync(esp, { force: true });
   await run('mkfs.vfat', ['-F', '32', '-n', 'ESP', '-C', esp, String(ESP_MIB * 1024)], { logFile: log });
-  await run('mmd', ['-i', esp, '::/EFI', '::/EFI/BOOT'], { logFile: log });
-  await run('mcopy', ['-i', esp, efiCopy, '::/EFI/BOOT/BOOTX64.EFI'], { logFile: log });
+  const dirs = [...new Set(Object.keys(files).map((f) => path.dirname(f)))];
+  await run('mmd', ['-i', esp, '::/EFI', ...dirs.map((d) => `::/${d}`)], { logFile: log });
+  for (const [to, from] of Object.entries(files)) {
+    if (!fs.existsSync(from)) throw new Error(`${path.relative(tree, from)} is not in the guest tree: cannot make the ESP`);
+    await run('mcopy', ['-i', esp, from, `::/${to}`], { logFile: log });
+  }
   await run('dd', [`if=${esp}`, `of=${disk}`, 'bs=1M', `seek=${espStart / MiB}`, 'conv=notrunc'], { logFile: log });
   fs.rmSync(esp);
-  fs.rmSync(efiCopy);
+  for (const file of made) fs.rmSync(file);
   return disk;
 }
 
-/** A fresh copy of OVMF's variable store for one VM (pflash unit 1). */
-export function ovmfVars(dir, name) {
+/** OVMF for one VM: { code, vars (a fresh copy of the variable store, pflash unit 1), secureBoot }. */
+export function ovmfFor(dir, name, { secureBoot = false } = {}) {
   const vars = path.join(dir, `${name}.OVMF_VARS.fd`);
-  fs.copyFileSync(OVMF_VARS, vars);
-  return vars;
+  fs.copyFileSync(secureBoot ? OVMF_VARS_MS : OVMF_VARS, vars);
+  return { code: secureBoot ? OVMF_CODE_SECBOOT : OVMF_CODE, vars, secureBoot };
 }

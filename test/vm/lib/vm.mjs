@@ -23,7 +23,7 @@ const OVMF_BOOT = /BdsDxe: loading Boot[0-9A-F]{4}/;
  *   { t, type: 'reset', why } the watchdog reset the machine,
  *   { t, type: 'exit', code } QEMU exited.
  * Direct kernel boot (SeaBIOS) with kernel/initrd/append, or, with
- * uefi = { code, vars }, OVMF as pflash booting GRUB from the disk.
+ * uefi = { code, vars, secureBoot } (uefi.mjs ovmfFor), OVMF as pflash booting GRUB from the disk.
  * memoryMiB: guest RAM (the kdump chain reserves crashkernel= out of it).
  */
 export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryMiB = 1024, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
@@ -36,7 +36,9 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
     fs.writeFileSync(debugLog, '');
     const args = [
       '-accel', 'tcg',
-      '-machine', uefi ? 'q35' : 'pc',
+      // Secure Boot: OVMF's SMM build, whose variable store only SMM code may write.
+      '-machine', uefi?.secureBoot ? 'q35,smm=on' : uefi ? 'q35' : 'pc',
+      ...(uefi?.secureBoot ? ['-global', 'driver=cfi.pflash01,property=secure,value=on'] : []),
       '-cpu', 'max',
       '-m', String(memoryMiB),
       '-smp', '1',
