@@ -50,9 +50,31 @@ interface CallResult {
   readonly failure?: string;
 }
 
+/**
+ * What the kernel's refusals of kexec_file_load mean. kexec-tools prints
+ * "kexec_file_load failed: " and strerror(errno); these are the errnos of
+ * the kernel's signature check (kexec_image_verify_sig and
+ * verify_pefile_signature), checked under Secure Boot lockdown on Debian 12
+ * and 13.
+ */
+const FILE_LOAD_REFUSALS: readonly { readonly said: string; readonly errno: string; readonly means: string }[] = [
+  { said: 'No data available', errno: 'ENODATA', means: 'the image carries no signature' },
+  { said: 'Key was rejected by service', errno: 'EKEYREJECTED', means: 'its signature does not match the image (changed after it was signed)' },
+  {
+    said: 'Required key not available',
+    errno: 'ENOKEY',
+    means: 'it is signed with a key the running kernel does not trust (none of its built-in, secondary, platform (firmware db) or machine (shim MOK) keys)',
+  },
+  { said: 'Bad message', errno: 'EBADMSG', means: 'its signature cannot be parsed' },
+];
+
 /** Why the kernel refused an image, in words a sysadmin can act on. */
 export function explainLoadFailure(output: string, fileSyscall: boolean): string {
-  if (/key was rejected|signature|EKEYREJECTED|Operation not permitted|EPERM/i.test(output)) {
+  const refusal = FILE_LOAD_REFUSALS.find(({ said }) => output.includes(said));
+  if (refusal) {
+    return `the running kernel refused the image${fileSyscall ? ' under lockdown (Secure Boot), where only kernels signed with a key it trusts load' : ''}: ${refusal.means} (kexec: "${refusal.said}", ${refusal.errno})`;
+  }
+  if (/signature|Operation not permitted|EPERM/i.test(output)) {
     return fileSyscall
       ? 'the running kernel refused the image: under Secure Boot lockdown only kernels signed with a key it trusts can be kexec-loaded'
       : 'the running kernel refused the image (permission denied): run as root, and check kernel lockdown (/sys/kernel/security/lockdown)';

@@ -34,10 +34,19 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
       coldRequestedBy: system.coldRequestedBy ?? null,
       lockdown: system.lockdown,
     },
+    kernelSignature: describeSignature(assessment) ?? null,
     loaded: assessment.system.kernelLoaded
       ? { byKexecReboot: Boolean(assessment.loadRecord), loadedAt: assessment.loadRecord?.loadedAt ?? null, matchesPlan: plan.action === 'kexec' && plan.reason === 'preloaded' }
       : null,
   };
+}
+
+/** Who signed the kernel image, as read under lockdown (the only time it is read). */
+function describeSignature({ kernelSignature }: Assessment): string | undefined {
+  if (!kernelSignature) return undefined;
+  if ('signers' in kernelSignature) return `yes, by ${kernelSignature.signers.join('; ')} (whether the running kernel trusts that key, it decides at load)`;
+  if ('unsigned' in kernelSignature) return `no: ${kernelSignature.unsigned}`;
+  return `unknown: ${kernelSignature.unusable}`;
 }
 
 function loadedNow({ system, loadRecord, plan }: Assessment): string {
@@ -60,6 +69,8 @@ export function statusText(assessment: Assessment): string {
     row('loaded', loadedNow(assessment)),
   ];
   if (system.lockdown !== 'none') lines.push(row('lockdown', `${system.lockdown}: loading with kexec -s (signed kernels only)`));
+  const signature = describeSignature(assessment);
+  if (signature) lines.push(row('signed', signature));
   for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
   return lines.join('\n') + '\n';
 }

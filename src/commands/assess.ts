@@ -3,8 +3,9 @@ import { planReboot, type Plan, type PlanInput } from '../plan/plan.js';
 import type { SystemRoot } from '../host/system-root.js';
 import { readSystemFacts } from '../host/facts.js';
 import { readLoadRecord } from '../host/load-record.js';
-import { inspectInitrd, inspectKernel, type FileFacts } from '../host/inspect.js';
+import { inspectInitrd, inspectKernel, readKernelSignature, type FileFacts } from '../host/inspect.js';
 import type { Programs } from '../host/programs.js';
+import { isUnusable } from '../unusable.js';
 import { resolveTarget, type BootTarget } from '../target/boot-target.js';
 
 /** The plan and everything it was decided from: what `status` shows and the hook acts on. */
@@ -27,13 +28,17 @@ function inspectUnlessUnresolved(
 export async function assess(root: SystemRoot, programs: Programs): Promise<Assessment> {
   const reading = readConfig(root);
   const target = await resolveTarget(root, reading.config);
+  const system = readSystemFacts(root, programs);
+  const kernelFile = inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p));
   const input: PlanInput = {
     reading,
     target,
-    kernelFile: inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p)),
+    kernelFile,
     initrdFiles: target.initrds.value.map((initrd) => inspectUnlessUnresolved(target, 'initrd', initrd, (p) => inspectInitrd(root, p))),
-    system: readSystemFacts(root, programs),
+    system,
     loadRecord: readLoadRecord(root),
+    // Locked down, the kernel loads only signed images: an unsigned one is known to fail before the shutdown.
+    ...(system.lockdown !== 'none' && !isUnusable(kernelFile) ? { kernelSignature: readKernelSignature(root, target.kernel.value) } : {}),
   };
   return { ...input, plan: planReboot(input) };
 }

@@ -3,6 +3,7 @@ import { isUnusable, type Unusable } from '../unusable.js';
 import type { SystemRoot } from './system-root.js';
 import { openRegularFile, whyUnread } from './read-file.js';
 import { untrustedBecause } from './trust.js';
+import { findCertificateTable, HEADER_BYTES, signersInCertificateTable } from './pe-signature.js';
 
 /** Which file a load was made from: a changed or replaced file is a different one. */
 export interface FileIdentity {
@@ -85,4 +86,30 @@ export function inspectKernel(root: SystemRoot, systemPath: string): FileFacts {
       ? undefined
       : `${systemPath} is not a Linux kernel image (no bzImage header)`,
   );
+}
+
+/** A kernel image's Authenticode signatures: who signed it, that nobody did, or why that could not be read. */
+export type KernelSignature = { readonly signers: readonly string[] } | { readonly unsigned: string } | Unusable;
+
+/**
+ * Reads the signers of a kernel image (see pe-signature.ts). Only a locked-down
+ * kernel needs this: it loads nothing else through kexec_file_load. The kernel
+ * itself decides whether it trusts the signer; this only knows who it is.
+ */
+export function readKernelSignature(root: SystemRoot, systemPath: string): KernelSignature {
+  const opened = openTrustedFile(root, systemPath);
+  if (isUnusable(opened)) return opened;
+  try {
+    const table = findCertificateTable(readAt(opened.fd, HEADER_BYTES, 0));
+    if ('unsigned' in table) return table;
+    if ('unreadable' in table) return { unusable: `cannot read the signature of ${systemPath}: ${table.unreadable}` };
+    const bytes = readAt(opened.fd, table.size, table.offset);
+    if (bytes.length !== table.size) return { unusable: `cannot read the signature of ${systemPath}: its certificate table runs past the end of the file` };
+    const signers = signersInCertificateTable(bytes);
+    return signers.length > 0 ? { signers } : { unsigned: 'its certificate table holds no Authenticode signature' };
+  } catch (error) {
+    return { unusable: `cannot read the signature of ${systemPath}: ${(error as Error).message}` };
+  } finally {
+    closeSync(opened.fd);
+  }
 }

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
-import type { FileFacts, FileIdentity } from '../host/inspect.js';
+import type { FileFacts, FileIdentity, KernelSignature } from '../host/inspect.js';
 import type { SystemFacts } from '../host/facts.js';
 import { KEXEC_TOOLS_COLD_FLAG } from '../host/paths.js';
 import type { BootTarget, TargetProblem } from '../target/boot-target.js';
@@ -18,6 +18,8 @@ export interface PlanInput {
   readonly kernelFile: FileFacts;
   readonly initrdFiles: readonly FileFacts[];
   readonly system: SystemFacts;
+  /** Read only when the running kernel is locked down, the one case where it decides the plan. */
+  readonly kernelSignature?: KernelSignature;
 }
 
 export interface LoadSpec {
@@ -37,6 +39,7 @@ export type ColdReason =
   | 'kexec-unsupported'
   | 'kexec-missing'
   | 'kernel-unusable'
+  | 'kernel-unsigned'
   | 'initrd-unusable'
   | 'cmdline-unavailable';
 
@@ -97,6 +100,15 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
   const unusableInitrd = input.initrdFiles.find(isUnusable);
   if (unusableInitrd) return cold('initrd-unusable', unusableInitrd.unusable, warnings);
   const initrds = input.initrdFiles.filter((file): file is FileIdentity => !isUnusable(file));
+  const signature = input.kernelSignature;
+  if (system.lockdown !== 'none' && signature && 'unsigned' in signature) {
+    return cold(
+      'kernel-unsigned',
+      `${target.kernel.value} is not signed (${signature.unsigned}): the running kernel is locked down (${system.lockdown}, as under Secure Boot) and kexec-loads only kernels signed with a key it trusts`,
+      warnings,
+    );
+  }
+  const signatureWarnings = system.lockdown !== 'none' && signature && isUnusable(signature) ? [`${signature.unusable}; the running kernel checks it when loading`] : [];
 
   const fileSyscall = system.lockdown !== 'none';
   return {
@@ -115,7 +127,7 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
         fileSyscall,
       },
     },
-    warnings: [...warnings, ...initrdVersionWarnings(target.kernel.value, target.initrds.value)],
+    warnings: [...warnings, ...signatureWarnings, ...initrdVersionWarnings(target.kernel.value, target.initrds.value)],
   };
 }
 

@@ -168,4 +168,16 @@ describe('explainLoadFailure', () => {
   it('says what a permission refusal means without lockdown', () => {
     expect(explainLoadFailure('kexec_load failed: Operation not permitted', false)).toMatch(/run as root/);
   });
+
+  it.each([
+    ['No data available', 'ENODATA', /carries no signature/],
+    ['Key was rejected by service', 'EKEYREJECTED', /does not match the image/],
+    ['Required key not available', 'ENOKEY', /key the running kernel does not trust/],
+    ['Bad message', 'EBADMSG', /cannot be parsed/],
+  ])('decodes the kernel\'s "%s" (%s) under lockdown', (said, errno, means) => {
+    const explained = explainLoadFailure(`kexec_file_load failed: ${said}\n`, true);
+    expect(explained).toMatch(/^the running kernel refused the image under lockdown \(Secure Boot\)/);
+    expect(explained).toMatch(means);
+    expect(explained).toContain(`(kexec: "${said}", ${errno})`);
+  });
 });

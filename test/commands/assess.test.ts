@@ -80,3 +80,47 @@ describe('assess, for any configuration and system state', () => {
     );
   });
 });
+
+describe('assess under kernel lockdown (Secure Boot)', () => {
+  const LOCKED_DOWN = 'none [integrity] confidentiality\n';
+  /** A PE fixture (test/fixtures/pe) that is a bzImage too, as an EFI-stub kernel is; the signature is not checked, only read. */
+  function efiKernel(name: string): Buffer {
+    const image = Buffer.from(fs.readFileSync(new URL(`../fixtures/pe/${name}`, import.meta.url)));
+    image.write('HdrS', 0x202, 'latin1');
+    return image;
+  }
+  const assessWith = async (kernel: string, lockdown: string | undefined) => {
+    const fake = makeFakeRoot();
+    fake.write(`/boot/vmlinuz-${KERNEL_VERSION}`, efiKernel(kernel));
+    if (lockdown) fake.write('/sys/kernel/security/lockdown', lockdown);
+    return assess(fake.root, fake.programs);
+  };
+
+  it('plans a firmware reboot for an unsigned kernel, saying why, before the shutdown', async () => {
+    const { plan, kernelSignature } = await assessWith('tiny-stripped.efi', LOCKED_DOWN);
+    expect(kernelSignature).toEqual({ unsigned: 'its certificate table is empty' });
+    expect(plan).toMatchObject({ action: 'cold', reason: 'kernel-unsigned' });
+    expect(plan.why).toMatch(/vmlinuz-6\.1\.0-9-amd64 is not signed .*locked down \(integrity/);
+  });
+
+  it('loads a signed kernel and says who signed it (the kernel decides the trust)', async () => {
+    const { plan, kernelSignature } = await assessWith('tiny-signed.efi', LOCKED_DOWN);
+    expect(kernelSignature).toEqual({ signers: ['CN=kexec-reboot test signer, O=kexec-reboot tests'] });
+    expect(plan).toMatchObject({ action: 'kexec', reason: 'configured' });
+  });
+
+  it('does not read signatures when the kernel is not locked down: an unsigned kernel loads', async () => {
+    const { plan, kernelSignature } = await assessWith('tiny.efi', undefined);
+    expect(kernelSignature).toBeUndefined();
+    expect(plan).toMatchObject({ action: 'kexec', reason: 'configured' });
+  });
+
+  it('warns, and still tries, when the signature cannot be read', async () => {
+    const fake = makeFakeRoot();
+    fake.write('/sys/kernel/security/lockdown', LOCKED_DOWN);
+    const { plan, kernelSignature } = await assess(fake.root, fake.programs);
+    expect(kernelSignature).toEqual({ unusable: expect.stringMatching(/cannot read the signature .*not a PE image/) });
+    expect(plan.action).toBe('kexec');
+    expect(plan.warnings).toContainEqual(expect.stringMatching(/the running kernel checks it when loading/));
+  });
+});
