@@ -2,7 +2,7 @@ import type { LoadSpec } from '../plan/plan.js';
 import type { SystemRoot } from '../host/system-root.js';
 import { isKernelLoaded } from '../host/facts.js';
 import { runProgram } from '../host/run-program.js';
-import { removeLoadRecord, writeLoadRecord } from '../host/load-record.js';
+import { removeLoadRecord, writeLoadRecord, type KexecSyscall } from '../host/load-record.js';
 import { COMBINED_INITRD } from '../host/paths.js';
 import { combineInitrds, removeCombinedInitrd } from './initrd-bundle.js';
 import { KEXEC_UNLOAD_ARGS, kexecLoadArgs } from './kexec-args.js';
@@ -19,12 +19,15 @@ export interface LoadOutcome extends RunOutcome {
 }
 
 export interface KexecRunner {
-  /** The exact argv `load` would run (after combining initrds). */
+  /** The exact argv `load` runs first (after combining initrds): the kexec_file_load call. */
   loadArgv(spec: LoadSpec): string[];
   load(spec: LoadSpec): Promise<LoadOutcome>;
   /** Succeeds when, by the kernel's own word, nothing is loaded afterwards. */
   unload(): Promise<RunOutcome>;
 }
+
+/** What kexec-tools (2.0.25 to 2.0.31) prints for -s when the kernel cannot take the file call at all. */
+const FILE_LOAD_UNAVAILABLE = /syscall kexec_file_load not available/;
 
 /** Inside the unit's TimeoutStopSec=90 with the hook's 80 s budget spent. */
 const CLEAN_UP_AFTER_FAILED_LOAD_MS = 2_000;
@@ -69,13 +72,13 @@ const FILE_LOAD_REFUSALS: readonly { readonly said: string; readonly errno: stri
 ];
 
 /** Why the kernel refused an image, in words a sysadmin can act on. */
-export function explainLoadFailure(output: string, fileSyscall: boolean): string {
+export function explainLoadFailure(output: string, lockedDown: boolean): string {
   const refusal = FILE_LOAD_REFUSALS.find(({ said }) => output.includes(said));
   if (refusal) {
-    return `the running kernel refused the image${fileSyscall ? ' under lockdown (Secure Boot), where only kernels signed with a key it trusts load' : ''}: ${refusal.means} (kexec: "${refusal.said}", ${refusal.errno})`;
+    return `the running kernel refused the image${lockedDown ? ' under lockdown (Secure Boot), where only kernels signed with a key it trusts load' : ''}: ${refusal.means} (kexec: "${refusal.said}", ${refusal.errno})`;
   }
   if (/signature|Operation not permitted|EPERM/i.test(output)) {
-    return fileSyscall
+    return lockedDown
       ? 'the running kernel refused the image: under Secure Boot lockdown only kernels signed with a key it trusts can be kexec-loaded'
       : 'the running kernel refused the image (permission denied): run as root, and check kernel lockdown (/sys/kernel/security/lockdown)';
   }
@@ -88,7 +91,8 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
   const needsCombining = (spec: LoadSpec) => spec.initrds.length > 1;
   const initrdPath = (spec: LoadSpec): string | undefined =>
     spec.initrds.length === 0 ? undefined : root.path(needsCombining(spec) ? COMBINED_INITRD : spec.initrds[0]!);
-  const loadArgv = (spec: LoadSpec) => kexecLoadArgs(root.path(spec.kernel), initrdPath(spec), spec);
+  const argvFor = (spec: LoadSpec, syscall: KexecSyscall) => kexecLoadArgs(root.path(spec.kernel), initrdPath(spec), spec.cmdline, syscall);
+  const loadArgv = (spec: LoadSpec) => argvFor(spec, 'kexec_file_load');
 
   /** minimumMs: time a clean-up gets even when the deadline has passed. */
   async function call(args: readonly string[], minimumMs = 0): Promise<CallResult> {
@@ -107,41 +111,58 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
     return { ok: true, detail: failure ? `no kernel is loaded (${failure})` : 'unloaded' };
   }
 
-  /** Runs kexec -l and checks the kernel took the image; says why not otherwise. */
-  async function loadImage(spec: LoadSpec): Promise<string | undefined> {
-    const result = await call(loadArgv(spec));
-    if (result.timedOut) return 'kexec -l did not finish in time';
-    if (result.failure) return `cannot run ${options.kexec}: ${result.failure}`;
-    if (!result.ok) return explainLoadFailure(result.output, spec.fileSyscall);
-    // kexec has been seen to report success with nothing loaded; trust only the kernel's own word.
-    if (!isKernelLoaded(root)) return 'kexec -l reported success but /sys/kernel/kexec_loaded says no kernel is loaded';
-    return undefined;
+  /**
+   * Runs kexec -l, kexec_file_load first as kexec-tools does since 2.0.27
+   * (the kernel then builds the boot parameters itself: EFI runtime map, ACPI
+   * RSDP, Secure Boot state), and checks the kernel took the image. kexec_load
+   * stands in only where kexec-tools says the file call is not available
+   * (the kernel lacks it, or cannot parse this image type: ENOSYS, EINVAL,
+   * ENOEXEC, ENOTSUP) and the kernel is not locked down, which would refuse
+   * it; never after a signature refusal. Returns the call that loaded, or why
+   * none did.
+   */
+  async function loadImage(spec: LoadSpec): Promise<{ readonly syscall: KexecSyscall; readonly fellBack?: string } | { readonly refusal: string }> {
+    const attempt = async (syscall: KexecSyscall) => {
+      const result = await call(argvFor(spec, syscall));
+      if (result.timedOut) return { result, refusal: 'kexec -l did not finish in time' };
+      if (result.failure) return { result, refusal: `cannot run ${options.kexec}: ${result.failure}` };
+      if (!result.ok) return { result, refusal: explainLoadFailure(result.output, spec.lockedDown) };
+      // kexec has been seen to report success with nothing loaded; trust only the kernel's own word.
+      if (!isKernelLoaded(root)) return { result, refusal: 'kexec -l reported success but /sys/kernel/kexec_loaded says no kernel is loaded' };
+      return { result };
+    };
+    const file = await attempt('kexec_file_load');
+    if (!file.refusal) return { syscall: 'kexec_file_load' };
+    if (spec.lockedDown || !FILE_LOAD_UNAVAILABLE.test(file.result.output)) return { refusal: file.refusal };
+    const legacy = await attempt('kexec_load');
+    return legacy.refusal ? { refusal: legacy.refusal } : { syscall: 'kexec_load', fellBack: 'kexec_file_load is not available for this kernel and image' };
   }
 
   /** Loads and records what was loaded; says why not, or throws on what it could not do around kexec. */
-  async function loadAndRecord(spec: LoadSpec): Promise<string | undefined> {
+  async function loadAndRecord(spec: LoadSpec): Promise<{ readonly loaded: string } | { readonly refusal: string }> {
     // Marks a load as under way: should this process be killed half way, the
     // next look sees an unfinished load of ours, never a kernel "loaded by hand".
     writeLoadRecord(root, { loadedAt: new Date().toISOString() });
     try {
       if (needsCombining(spec)) combineInitrds(root, spec.initrds);
-      const refusal = await loadImage(spec);
-      if (refusal) return refusal;
+      const image = await loadImage(spec);
+      if ('refusal' in image) return image;
+      writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString(), syscall: image.syscall });
+      return { loaded: `loaded ${spec.kernel} with ${image.syscall}${image.fellBack ? ` (${image.fellBack})` : ''}` };
     } finally {
       if (needsCombining(spec)) removeCombinedInitrd(root);
     }
-    writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString() });
-    return undefined;
   }
 
   async function load(spec: LoadSpec): Promise<LoadOutcome> {
-    let failure: string | undefined;
+    let failure: string;
     try {
-      failure = await loadAndRecord(spec);
+      const loaded = await loadAndRecord(spec);
+      if ('loaded' in loaded) return { ok: true, detail: loaded.loaded };
+      failure = loaded.refusal;
     } catch (error) {
       failure = `cannot load: ${(error as Error).message}`;
     }
-    if (!failure) return { ok: true, detail: `loaded ${spec.kernel}` };
     // kexec may have failed before reaching the kernel, leaving an older image
     // loaded: nothing unverified may stay. A load that timed out has used up
     // the deadline, so this unload gets a little time of its own.

@@ -34,11 +34,28 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
       coldRequestedBy: system.coldRequestedBy ?? null,
       lockdown: system.lockdown,
     },
+    kexecCall: describeCall(assessment) ?? null,
     kernelSignature: describeSignature(assessment) ?? null,
     loaded: assessment.system.kernelLoaded
       ? { byKexecReboot: Boolean(assessment.loadRecord), loadedAt: assessment.loadRecord?.loadedAt ?? null, matchesPlan: plan.action === 'kexec' && plan.reason === 'preloaded' }
       : null,
   };
+}
+
+/**
+ * Which kexec call loads (or loaded) the kernel, and why that one: the load
+ * record says for a kernel we loaded; a load still to come tries the file
+ * call first (kexec-runner.ts).
+ */
+function describeCall({ plan, system, loadRecord }: Assessment): string | undefined {
+  if (plan.action !== 'kexec') return undefined;
+  if (plan.reason === 'preloaded') {
+    return `${loadRecord?.syscall ?? 'not recorded'} (as recorded at the load)`;
+  }
+  if (plan.reason === 'already-loaded') return undefined;
+  return system.lockdown === 'none'
+    ? 'kexec_file_load (kexec -s); kexec_load (kexec -c) only if kexec says the kernel cannot take the file call'
+    : 'kexec_file_load (kexec -s) only: a locked-down kernel refuses kexec_load';
 }
 
 /** Who signed the kernel image, as read under lockdown (the only time it is read). */
@@ -68,7 +85,9 @@ export function statusText(assessment: Assessment): string {
     row('cmdline', target.cmdline.value || '(empty)', target.cmdline.origin),
     row('loaded', loadedNow(assessment)),
   ];
-  if (system.lockdown !== 'none') lines.push(row('lockdown', `${system.lockdown}: loading with kexec -s (signed kernels only)`));
+  const call = describeCall(assessment);
+  if (call) lines.push(row('call', call));
+  if (system.lockdown !== 'none') lines.push(row('lockdown', `${system.lockdown}: only kernels signed with a key the running kernel trusts load`));
   const signature = describeSignature(assessment);
   if (signature) lines.push(row('signed', signature));
   for (const warning of plan.warnings) lines.push(`warning: ${warning}`);

@@ -14,14 +14,19 @@ export interface Fingerprint {
   readonly kernel: FileIdentity;
   readonly initrds: readonly FileIdentity[];
   readonly cmdline: string;
-  readonly fileSyscall: boolean;
+  readonly lockedDown: boolean;
 }
+
+/** The call that loaded a kernel: kexec_file_load (kexec -s) first, kexec_load (kexec -c) where the kernel lacks it. */
+export type KexecSyscall = 'kexec_file_load' | 'kexec_load';
 
 /** Kept under /run while a kernel we loaded stays loaded. */
 export interface LoadRecord {
   /** Absent while the load is under way, and so after one that was cut short. */
   readonly fingerprint?: Fingerprint;
   readonly loadedAt: string;
+  /** Absent in records of 0.2.0, which used kexec_load unless locked down. */
+  readonly syscall?: KexecSyscall;
 }
 
 const isIdentity = (value: unknown): value is FileIdentity =>
@@ -39,7 +44,7 @@ function isLoadRecord(value: unknown): value is LoadRecord {
         Array.isArray(record.fingerprint.initrds) &&
         record.fingerprint.initrds.every(isIdentity) &&
         typeof record.fingerprint.cmdline === 'string' &&
-        typeof record.fingerprint.fileSyscall === 'boolean'))
+        typeof record.fingerprint.lockedDown === 'boolean'))
   );
 }
 
@@ -49,6 +54,9 @@ export function readLoadRecord(root: SystemRoot): LoadRecord | undefined {
   if (read.kind !== 'text') return undefined;
   try {
     const record: unknown = JSON.parse(read.text);
+    // 0.2.0's fingerprint said fileSyscall: its kernel is ours, but is checked as a load that never finished, so loaded again.
+    const fromOlderVersion = (record as { fingerprint?: { fileSyscall?: unknown } })?.fingerprint?.fileSyscall !== undefined;
+    if (fromOlderVersion && typeof (record as LoadRecord).loadedAt === 'string') return { loadedAt: (record as LoadRecord).loadedAt };
     return isLoadRecord(record) ? record : undefined;
   } catch {
     return undefined;

@@ -14,6 +14,6 @@ export function fingerprintDifference(loaded: Fingerprint, planned: Fingerprint)
     return 'the initrd changed';
   }
   if (loaded.cmdline !== planned.cmdline) return 'the command line changed';
-  if (loaded.fileSyscall !== planned.fileSyscall) return 'kernel lockdown changed';
+  if (loaded.lockedDown !== planned.lockedDown) return 'kernel lockdown changed';
   return undefined;
 }

@@ -26,8 +26,12 @@ export interface LoadSpec {
   readonly kernel: string;
   readonly initrds: readonly string[];
   readonly cmdline: string;
-  /** kexec_file_load (kexec -s): the only call a locked-down kernel accepts, and it checks signatures. */
-  readonly fileSyscall: boolean;
+  /**
+   * The running kernel is locked down: it accepts only kexec_file_load, and
+   * checks signatures. Otherwise kexec_load may stand in for it where the
+   * file call is not available (see kexec-runner.ts).
+   */
+  readonly lockedDown: boolean;
   /** Recorded after the load, so a kernel loaded ahead of time can be checked before it is booted. */
   readonly fingerprint: Fingerprint;
 }
@@ -110,7 +114,7 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
   }
   const signatureWarnings = system.lockdown !== 'none' && signature && isUnusable(signature) ? [`${signature.unusable}; the running kernel checks it when loading`] : [];
 
-  const fileSyscall = system.lockdown !== 'none';
+  const lockedDown = system.lockdown !== 'none';
   return {
     action: 'kexec',
     reason: 'configured',
@@ -119,12 +123,12 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
       kernel: target.kernel.value,
       initrds: target.initrds.value,
       cmdline: target.cmdline.value,
-      fileSyscall,
+      lockedDown,
       fingerprint: {
         kernel,
         initrds,
         cmdline: target.cmdline.value,
-        fileSyscall,
+        lockedDown,
       },
     },
     warnings: [...warnings, ...signatureWarnings, ...initrdVersionWarnings(target.kernel.value, target.initrds.value)],

@@ -21,9 +21,9 @@ describe('createKexecRunner', () => {
   it('loads with the exact argv and checks the kernel took it', async () => {
     fake = makeFakeRoot();
     const outcome = await runnerFor(fake).load(spec);
-    expect(outcome).toEqual({ ok: true, detail: 'loaded /boot/vmlinuz-6.1.0-9-amd64' });
+    expect(outcome).toEqual({ ok: true, detail: 'loaded /boot/vmlinuz-6.1.0-9-amd64 with kexec_file_load' });
     expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([
-      ['-l', `${fake.dir}/boot/vmlinuz-6.1.0-9-amd64`, `--initrd=${fake.dir}/boot/initrd.img-6.1.0-9-amd64`, '--append=root=/dev/vda ro'],
+      ['-s', '-l', `${fake.dir}/boot/vmlinuz-6.1.0-9-amd64`, `--initrd=${fake.dir}/boot/initrd.img-6.1.0-9-amd64`, '--append=root=/dev/vda ro'],
     ]);
     expect(readLoadRecord(fake.root)?.fingerprint).toEqual(spec.fingerprint);
   });
@@ -33,7 +33,7 @@ describe('createKexecRunner', () => {
     fake.write('/sys/kernel/kexec_loaded', '1\n');
     fake.setKexecMode('fail');
     expect((await runnerFor(fake).load(spec)).ok).toBe(false);
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l', '-u']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
   });
 
@@ -74,9 +74,35 @@ describe('createKexecRunner', () => {
   it('explains a signature refusal under lockdown', async () => {
     fake = makeFakeRoot();
     fake.setKexecMode('eperm');
-    const outcome = await runnerFor(fake).load(loadSpec({ fileSyscall: true }));
+    const outcome = await runnerFor(fake).load(loadSpec({ lockedDown: true }));
     expect(outcome.detail).toMatch(/Secure Boot lockdown/);
     expect(fake.invocations('kexec')[0]!.argv[0]).toBe('-s');
+  });
+
+  it('falls back to kexec_load where kexec-tools says the file call is not available, and records which call loaded', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('no-file-load');
+    expect(await runnerFor(fake).load(spec)).toEqual({
+      ok: true,
+      detail: 'loaded /boot/vmlinuz-6.1.0-9-amd64 with kexec_load (kexec_file_load is not available for this kernel and image)',
+    });
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-c']);
+    expect(readLoadRecord(fake.root)).toMatchObject({ syscall: 'kexec_load', fingerprint: spec.fingerprint });
+  });
+
+  it('never falls back to kexec_load when the kernel is locked down, which refuses it', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('no-file-load');
+    const outcome = await runnerFor(fake).load(loadSpec({ lockedDown: true }));
+    expect(outcome).toMatchObject({ ok: false, detail: 'kexec failed: syscall kexec_file_load not available.' });
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
+  });
+
+  it('does not fall back after a signature refusal', async () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('eperm');
+    await runnerFor(fake).load(spec);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
   });
 
   it('gives up on a hanging kexec within its limit and unloads whatever it may have left', async () => {
@@ -84,7 +110,7 @@ describe('createKexecRunner', () => {
     fake.setKexecMode('hang');
     const outcome = await runnerFor(fake, 500).load(spec);
     expect(outcome).toEqual({ ok: false, detail: 'kexec -l did not finish in time' });
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l', '-u']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
   }, 4_000);
 
   it('respects the overall deadline over the per-call limit', async () => {
@@ -117,10 +143,10 @@ describe('createKexecRunner', () => {
     fake.write('/boot/amd-ucode.img', cpio('MICROCODE|'));
     const runner = runnerFor(fake);
     const multi = loadSpec({ initrds: ['/boot/amd-ucode.img', '/boot/initrd.img-6.1.0-9-amd64'] });
-    expect(runner.loadArgv(multi)[2]).toBe(`--initrd=${fake.dir}/run/kexec-reboot/initrd.img`);
+    expect(runner.loadArgv(multi)[3]).toBe(`--initrd=${fake.dir}/run/kexec-reboot/initrd.img`);
     // Capture the combined file as kexec sees it by making the fake copy it.
     const kexecScript = fs.readFileSync(fake.programs.kexec, 'utf8');
-    fs.writeFileSync(fake.programs.kexec, kexecScript.replace('#!/bin/sh\n', `#!/bin/sh\ncp "$(echo "$3" | cut -d= -f2-)" '${fake.dir}/fake/seen-initrd'\n`));
+    fs.writeFileSync(fake.programs.kexec, kexecScript.replace('#!/bin/sh\n', `#!/bin/sh\ncp "$(echo "$4" | cut -d= -f2-)" '${fake.dir}/fake/seen-initrd'\n`));
     expect((await runner.load(multi)).ok).toBe(true);
     expect(fake.read('/fake/seen-initrd')).toBe(cpio('MICROCODE|') + cpio('initramfs'));
     expect(fake.exists('/run/kexec-reboot/initrd.img')).toBe(false);

@@ -43,7 +43,7 @@ describe('USE_GRUB_CONFIG=true', () => {
       kernel: { path: '/boot/vmlinuz-6.1.0-11-amd64', origin: expect.stringMatching(/^\/boot\/grub\/grub\.cfg entry "Advanced options for Debian GNU\/Linux>/) },
       initrds: { paths: ['/boot/intel-ucode.img', '/boot/amd-ucode.img', '/boot/initrd.img-6.1.0-11-amd64'] },
     });
-    expect(status.kexecArgv[3]).toBe(`--initrd=${fake.dir}/run/kexec-reboot/initrd.img`);
+    expect(status.kexecArgv[4]).toBe(`--initrd=${fake.dir}/run/kexec-reboot/initrd.img`);
   });
 
   it('takes a grub-reboot one-shot, loads the concatenated initrds, and clears next_entry as GRUB would', () => {

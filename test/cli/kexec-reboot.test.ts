@@ -45,6 +45,7 @@ describe('kexec-reboot status', () => {
       cmdline: { value: 'root=UUID=0b1c ro quiet' },
       kexecArgv: [
         fake.programs.kexec,
+        '-s',
         '-l',
         `${fake.dir}/boot/vmlinuz-${KERNEL_VERSION}`,
         `--initrd=${fake.dir}/boot/initrd.img-${KERNEL_VERSION}`,
@@ -72,6 +73,21 @@ describe('kexec-reboot status', () => {
     expect(status.why).toMatch(why);
   });
 
+  it('says which kexec call loads: the file call first, the legacy one only where kexec says the file call is not available', () => {
+    fake = makeFakeRoot();
+    expect(kexecReboot('status').stdout).toMatch(/^  call +kexec_file_load \(kexec -s\); kexec_load \(kexec -c\) only if kexec says the kernel cannot take the file call$/m);
+    fake.write('/sys/kernel/security/lockdown', 'none [integrity] confidentiality\n');
+    expect(statusJson().kexecCall).toBe('kexec_file_load (kexec -s) only: a locked-down kernel refuses kexec_load');
+  });
+
+  it('says which call loaded a preloaded kernel, from its load record', () => {
+    fake = makeFakeRoot();
+    fake.setKexecMode('no-file-load');
+    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    expect(kexecReboot('load').code).toBe(0);
+    expect(statusJson()).toMatchObject({ reason: 'preloaded', kexecCall: 'kexec_load (as recorded at the load)' });
+  });
+
   it('keeps a kernel loaded by hand', () => {
     fake = makeFakeRoot();
     fake.write('/sys/kernel/kexec_loaded', '1\n');
@@ -93,7 +109,7 @@ describe('kexec-reboot load', () => {
     const { code, stdout } = kexecReboot('load', '--dry-run');
     expect(code).toBe(0);
     expect(stdout).toBe(
-      `${fake.programs.kexec} -l ${fake.dir}/boot/vmlinuz-${KERNEL_VERSION} --initrd=${fake.dir}/boot/initrd.img-${KERNEL_VERSION} '--append=root=UUID=0b1c ro quiet panic=10'\n`,
+      `${fake.programs.kexec} -s -l ${fake.dir}/boot/vmlinuz-${KERNEL_VERSION} --initrd=${fake.dir}/boot/initrd.img-${KERNEL_VERSION} '--append=root=UUID=0b1c ro quiet panic=10'\n`,
     );
     expect(fake.invocations('kexec')).toEqual([]);
   });
@@ -104,7 +120,7 @@ describe('kexec-reboot load', () => {
     fake.write(`/boot/my kernel;$(id)`, fs.readFileSync(`${fake.dir}/boot/vmlinuz-${KERNEL_VERSION}`));
     fake.write('/etc/default/kexec', `KERNEL_IMAGE='/boot/my kernel;$(id)'\nINITRD=\nAPPEND='${hostile.replace(/'/g, `'\\''`)}'\n`);
     expect(kexecReboot('load').code).toBe(0);
-    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-l', `${fake.dir}/boot/my kernel;$(id)`, `--append=a'b "c" $(id) \`id\`; reboot | cat`]]);
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-s', '-l', `${fake.dir}/boot/my kernel;$(id)`, `--append=a'b "c" $(id) \`id\`; reboot | cat`]]);
   });
 
   it('loads, replacing a kernel loaded before', () => {
@@ -112,7 +128,7 @@ describe('kexec-reboot load', () => {
     fake.write('/sys/kernel/kexec_loaded', '1\n');
     const { code, stdout } = kexecReboot('load');
     expect(code).toBe(0);
-    expect(stdout).toBe(`loaded /boot/vmlinuz-${KERNEL_VERSION}\n`);
+    expect(stdout).toBe(`loaded /boot/vmlinuz-${KERNEL_VERSION} with kexec_file_load\n`);
   });
 
   it('fails with the reason and no stack trace when kexec refuses the image', () => {
@@ -203,7 +219,7 @@ describe('kexec-reboot hook, stopped by the init system', () => {
     for (let i = 0; i < 100 && fake.read('/sys/kernel/kexec_loaded').trim() !== '1'; i++) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     await new Promise((resolve) => child.on('close', resolve));
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l', '-u']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
   });
 

@@ -13,7 +13,7 @@ function run(program: string, ...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 const kexecReboot = (...args: string[]) => run(CLI, ...args);
-const loads = () => fake.invocations('kexec').filter((i) => i.argv.includes('-l')).map((i) => i.argv[1]);
+const loads = () => fake.invocations('kexec').filter((i) => i.argv.includes('-l')).map((i) => i.argv[2]);
 
 describe('PRELOAD=true', () => {
   it('loads ahead of time, and the shutdown hook only verifies', () => {

@@ -89,7 +89,7 @@ describe('runShutdownHook after an unexpected error', () => {
     const preloaded = await hookFailingAt('after-outcome');
     expect(preloaded[0]).toMatch(/^notice: reboot by kexec: the kernel loaded at .* is still what the configuration names$/);
     expect(preloaded[2]).toMatch(kept);
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s']);
     expect(kernelLoaded()).toBe(true);
   });
 

@@ -24,8 +24,8 @@ describe('runShutdownHook', () => {
     fake = makeFakeRoot();
     underSystemd('1021 reboot.target start waiting\n1077 ssh.service stop running\n');
     const lines = await hook();
-    expect(lines).toEqual(['notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 (LOAD_KEXEC is true (default))']);
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-l']);
+    expect(lines).toEqual(['notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 with kexec_file_load (LOAD_KEXEC is true (default))']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s']);
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('1');
   });
 
@@ -60,7 +60,7 @@ describe('runShutdownHook', () => {
     ]);
     expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-u']]);
     expect(fake.exists('/no-kexec-reboot')).toBe(false);
-    expect(await hook('reboot')).toEqual(['notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 (LOAD_KEXEC is true (default))']);
+    expect(await hook('reboot')).toEqual(['notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 with kexec_file_load (LOAD_KEXEC is true (default))']);
   });
 
   it('leaves /no-kexec-reboot for the next reboot on a poweroff, as kexec-tools did', async () => {

@@ -13,6 +13,7 @@ describe('status', () => {
     expect(assessment.plan).toMatchObject({ action: 'kexec', reason: 'configured' });
     expect(kexecCommand).toEqual([
       fake.programs.kexec,
+      '-s',
       '-l',
       `${fake.dir}/boot/vmlinuz-${KERNEL_VERSION}`,
       `--initrd=${fake.dir}/boot/initrd.img-${KERNEL_VERSION}`,

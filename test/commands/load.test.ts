@@ -14,13 +14,13 @@ describe('load', () => {
   it('loads the planned kernel, replacing one loaded before', async () => {
     fake = makeFakeRoot();
     fake.write('/sys/kernel/kexec_loaded', '1\n');
-    expect(await load(fake.root, fake.programs, { dryRun: false })).toEqual({ kind: 'loaded', warnings: [], outcome: { ok: true, detail: `loaded ${KERNEL}` } });
-    expect(kexecCalls()).toEqual(['-l']);
+    expect(await load(fake.root, fake.programs, { dryRun: false })).toEqual({ kind: 'loaded', warnings: [], outcome: { ok: true, detail: `loaded ${KERNEL} with kexec_file_load` } });
+    expect(kexecCalls()).toEqual(['-s']);
   });
 
   it('with dryRun, gives the exact command and runs nothing', async () => {
     fake = makeFakeRoot();
-    expect(await load(fake.root, fake.programs, { dryRun: true })).toMatchObject({ kind: 'dry-run', command: [fake.programs.kexec, '-l', `${fake.dir}${KERNEL}`, expect.any(String), expect.any(String)] });
+    expect(await load(fake.root, fake.programs, { dryRun: true })).toMatchObject({ kind: 'dry-run', command: [fake.programs.kexec, '-s', '-l', `${fake.dir}${KERNEL}`, expect.any(String), expect.any(String)] });
     expect(kexecCalls()).toEqual([]);
   });
 
@@ -75,6 +75,6 @@ describe('preload', () => {
     fake.write('/etc/default/kexec', 'PRELOAD=true\n');
     expect(await preload(fake.root, fake.programs)).toMatchObject({ ran: true, outcome: { path: 'kexec', message: expect.stringMatching(`^loaded ${KERNEL}`) } });
     expect(await preload(fake.root, fake.programs)).toMatchObject({ ran: true, outcome: { path: 'kexec' } });
-    expect(kexecCalls()).toEqual(['-l']);
+    expect(kexecCalls()).toEqual(['-s']);
   });
 });

@@ -21,6 +21,13 @@ describe('readLoadRecord', () => {
     expect(readLoadRecord(fake.root)).toBeUndefined();
   }, 3_000);
 
+  it("reads a record of 0.2.0 (whose fingerprint does not say the call) as a load that did not finish, so its kernel is loaded again", () => {
+    fake = makeFakeRoot();
+    const identity = { path: '/boot/vmlinuz-6.1.0-9-amd64', device: 1, inode: 2, size: 3, modifiedMs: 4 };
+    fake.write('/run/kexec-reboot/loaded.json', JSON.stringify({ loadedAt: 'T', fingerprint: { kernel: identity, initrds: [], cmdline: '', fileSyscall: false } }));
+    expect(readLoadRecord(fake.root)).toEqual({ loadedAt: 'T' });
+  });
+
   it('has no record in a file that is not one', () => {
     fake = makeFakeRoot();
     fake.write('/run/kexec-reboot/loaded.json', '\0\0garbage');

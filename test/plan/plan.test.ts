@@ -37,7 +37,7 @@ describe('planReboot', () => {
 
   it('uses the file-based syscall under lockdown', () => {
     for (const lockdown of ['integrity', 'confidentiality'] as const) {
-      expect(planReboot(input({ system: { lockdown } }))).toMatchObject({ action: 'kexec', load: { fileSyscall: true } });
+      expect(planReboot(input({ system: { lockdown } }))).toMatchObject({ action: 'kexec', load: { lockedDown: true } });
     }
   });
 

@@ -6,8 +6,12 @@ import { onTestFinished } from 'vitest';
 import { systemRoot, type SystemRoot } from '../../src/host/system-root.js';
 import type { Programs } from '../../src/host/programs.js';
 
-/** How the fake kexec behaves on `-l`: load, fail like a refused image, hang, or claim success without loading. */
-export type FakeKexecMode = 'ok' | 'fail' | 'eperm' | 'hang' | 'lie';
+/**
+ * How the fake kexec behaves on `-l`: load, fail like a refused image, hang,
+ * claim success without loading, or (no-file-load) answer -s as kexec-tools
+ * does when the kernel lacks kexec_file_load and load with -c.
+ */
+export type FakeKexecMode = 'ok' | 'fail' | 'eperm' | 'hang' | 'lie' | 'no-file-load';
 
 /** One run of a fake program: its argv, and what it saw of the system at the time. */
 export interface Invocation {
@@ -73,6 +77,7 @@ case "$1" in
       eperm) echo 'kexec_file_load failed: Operation not permitted' >&2; exit 255 ;;
       hang) exec sleep 600 ;;
       lie) : ;;
+      no-file-load) if [ "$1" = -s ]; then echo 'syscall kexec_file_load not available.' >&2; exit 3; fi; echo 1 > '${loaded}' ;;
     esac ;;
 esac`;
   const script = `#!/bin/sh

@@ -11,7 +11,7 @@ export function loadSpec(overrides: Partial<Omit<LoadSpec, 'fingerprint'>> = {})
     kernel: '/boot/vmlinuz-6.1.0-9-amd64',
     initrds: ['/boot/initrd.img-6.1.0-9-amd64'],
     cmdline: 'root=/dev/vda ro',
-    fileSyscall: false,
+    lockedDown: false,
     ...overrides,
   };
   return {
@@ -20,7 +20,7 @@ export function loadSpec(overrides: Partial<Omit<LoadSpec, 'fingerprint'>> = {})
       kernel: identity(spec.kernel),
       initrds: spec.initrds.map((initrd, i) => identity(initrd, 2 + i)),
       cmdline: spec.cmdline,
-      fileSyscall: spec.fileSyscall,
+      lockedDown: spec.lockedDown,
     },
   };
 }

@@ -42,6 +42,9 @@ const secureBootAfter = (tr, { firmware = false } = {}) =>
 const REPOINT = ['ln -sfn "$KRVM_ALT_KERNEL" /vmlinuz', 'ln -sfn "$KRVM_ALT_INITRD" /initrd.img'];
 const PRELOAD_THEN_REBOOT = ['echo PRELOAD=true >> /etc/default/kexec', 'wait_preload', 'say_status', 'act reboot reboot'];
 
+/** The hook's log line of a load by kexec_file_load, the call it tries first (and the only one under lockdown). */
+const LOADED_WITH_FILE_CALL = /loaded \/\S+ with kexec_file_load/;
+
 export const norm = (s) => s.trim().split(/\s+/).join(' ');
 
 // kdump-tools (kdump chain). The agent prints `KRVM kdump: when=boot|before-reboot
@@ -129,6 +132,7 @@ export const STEPS = {
     title: '`reboot` -> kexec, same command line minus BOOT_IMAGE',
     script: 'act reboot reboot',
     expect: 'kexec',
+    reason: LOADED_WITH_FILE_CALL,
     check: sameCmdline,
   },
   '2a': {
@@ -340,6 +344,7 @@ export const STEPS = {
     title: 'Secure Boot: `reboot` -> kexec, the next kernel still under Secure Boot and lockdown',
     script: 'say_status\nact reboot reboot',
     expect: 'kexec',
+    reason: LOADED_WITH_FILE_CALL,
     check: (tr, ctx) => secureBootBefore(tr) ?? secureBootAfter(tr, { firmware: true }) ?? sameCmdline(tr, ctx),
   },
   sbp: {
