@@ -24,6 +24,20 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 
+# promtool checks the metrics file in the unit tests. Debian ships it only in
+# the prometheus package, whose install would start a Prometheus server on
+# this machine: take the one program out of the package instead.
+promtool=.cache/tools/promtool
+if ! command -v promtool >/dev/null 2>&1 && [ ! -x "$promtool" ]; then
+	echo "setup: extracting promtool from Debian's prometheus package"
+	mkdir -p .cache/tools
+	tmp=$(mktemp -d)
+	(cd "$tmp" && { apt-get download -q prometheus 2>/dev/null || { apt-get update -q && apt-get download -q prometheus; }; } &&
+		dpkg-deb --fsys-tarfile prometheus_*.deb | tar -x ./usr/bin/promtool)
+	mv "$tmp/usr/bin/promtool" "$promtool"
+	rm -rf "$tmp"
+fi
+
 # Exactly the lockfile's versions. npm ci refuses a lockfile that lacks any of
 # rollup's platform packages, so package.json pins rollup (overrides) to a
 # release the registry here was seen to serve for every platform.

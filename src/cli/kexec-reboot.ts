@@ -1,15 +1,17 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic } from '../config/config.js';
 import type { RunOutcome } from '../act/kexec-runner.js';
 import { describeOutcome } from '../act/carry-out.js';
 import { runShutdownHook } from '../commands/hook.js';
 import { check, effectiveConfig, status } from '../commands/inspect.js';
 import { load, preload, unload } from '../commands/load.js';
+import { completeThisBoot, rebootHistory, resumeKexec } from '../commands/history.js';
 import { createLog } from '../host/log.js';
 import { systemRoot, type SystemRoot } from '../host/system-root.js';
 import { programsFromEnvironment } from '../host/programs.js';
 import { SHUTDOWN_VERBS, type ShutdownVerb } from '../host/shutdown-verb.js';
 import { configJson, configText, shellQuote, statusJson, statusText } from './report.js';
+import { historyJson, historyText } from './history-report.js';
 import { VERSION } from './version.js';
 
 const NAME = 'kexec-reboot';
@@ -69,6 +71,19 @@ async function runPreload(root: SystemRoot): Promise<void> {
   createLog()(result.outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(result.outcome)}`);
 }
 
+function showHistory(root: SystemRoot, { json, number }: JsonOption & { readonly number: number }): void {
+  const { newestFirst, problem } = rebootHistory(root, number);
+  if (problem) warn(problem);
+  if (json) printJson(historyJson(newestFirst));
+  else print(historyText(newestFirst));
+}
+
+const positiveInteger = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+};
+
 /** The command line, parsed by commander; a usage error or a help or version request ends the parse with a CommanderError. */
 function commandLine(): Command {
   const program = new Command(NAME)
@@ -113,6 +128,20 @@ function commandLine(): Command {
     .command('preload')
     .description('with PRELOAD=true: load the planned kernel now, or again if what it is made from changed')
     .action(() => runPreload(root()));
+  program
+    .command('history')
+    .description('the last reboots, newest first: how each ended, the downtime measured, the kernel, why it was not a kexec')
+    .option(...json)
+    .option('-n, --number <count>', 'how many reboots to show', positiveInteger, 10)
+    .action((options: JsonOption & { readonly number: number }) => showHistory(root(), options));
+  program
+    .command('resume')
+    .description('kexec again after a kexec boot that did not come up paused it')
+    .action(() => print(`${resumeKexec(root())}\n`));
+  program
+    .command('boot-complete')
+    .description('run once a boot is up (kexec-reboot-boot.service): complete the reboot history, write the metrics')
+    .action(() => completeThisBoot(root(), programs, createLog()));
   program
     .command('hook')
     .description('shutdown hook: on a reboot, load the planned kernel; always exits 0 so the shutdown goes on')

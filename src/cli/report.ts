@@ -1,6 +1,11 @@
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
 import { SETTINGS } from '../config/settings.js';
 import type { Assessment } from '../commands/assess.js';
+import { describeEntry } from '../history/describe.js';
+import { historyJson, whenText } from './history-report.js';
+
+/** The newest reboot in the history, completed or still to be. */
+const lastReboot = ({ rebootHistory }: Assessment) => rebootHistory.history.reboots.at(-1);
 
 /** A command line for people to read or paste; never run through a shell by us. */
 export function shellQuote(argv: readonly string[]): string {
@@ -35,6 +40,8 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
       lockdown: system.lockdown,
     },
     kexecCall: describeCall(assessment) ?? null,
+    lastReboot: historyJson([lastReboot(assessment)].filter((entry) => entry !== undefined))[0] ?? null,
+    paused: assessment.rebootHistory.history.pause ?? null,
     kernelSignature: describeSignature(assessment) ?? null,
     loaded: assessment.system.kernelLoaded
       ? { byKexecReboot: Boolean(assessment.loadRecord), loadedAt: assessment.loadRecord?.loadedAt ?? null, matchesPlan: plan.action === 'kexec' && plan.reason === 'preloaded' }
@@ -85,12 +92,15 @@ export function statusText(assessment: Assessment): string {
     row('cmdline', target.cmdline.value || '(empty)', target.cmdline.origin),
     row('loaded', loadedNow(assessment)),
   ];
+  const last = lastReboot(assessment);
+  lines.push(row('last', last ? `${whenText(last)}: ${describeEntry(last)}` : 'no reboot recorded yet'));
   const call = describeCall(assessment);
   if (call) lines.push(row('call', call));
   if (system.lockdown !== 'none') lines.push(row('lockdown', `${system.lockdown}: only kernels signed with a key the running kernel trusts load`));
   const signature = describeSignature(assessment);
   if (signature) lines.push(row('signed', signature));
   for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
+  if (assessment.rebootHistory.problem) lines.push(`warning: ${assessment.rebootHistory.problem}`);
   return lines.join('\n') + '\n';
 }
 

@@ -3,6 +3,7 @@ import { planReboot, type Plan, type PlanInput } from '../plan/plan.js';
 import type { SystemRoot } from '../host/system-root.js';
 import { readSystemFacts } from '../host/facts.js';
 import { readLoadRecord } from '../host/load-record.js';
+import { readHistory, type HistoryReading } from '../host/reboot-history.js';
 import { inspectInitrd, inspectKernel, readKernelSignature, type FileFacts } from '../host/inspect.js';
 import type { Programs } from '../host/programs.js';
 import { isUnusable } from '../unusable.js';
@@ -11,6 +12,8 @@ import { resolveTarget, type BootTarget } from '../target/boot-target.js';
 /** The plan and everything it was decided from: what `status` shows and the hook acts on. */
 export interface Assessment extends PlanInput {
   readonly plan: Plan;
+  /** Where the pause comes from; status shows the last reboot from it. */
+  readonly rebootHistory: HistoryReading;
 }
 
 function inspectUnlessUnresolved(
@@ -29,6 +32,8 @@ export async function assess(root: SystemRoot, programs: Programs): Promise<Asse
   const reading = readConfig(root);
   const target = await resolveTarget(root, reading.config);
   const system = readSystemFacts(root, programs);
+  const rebootHistory = readHistory(root);
+  const { pause } = rebootHistory.history;
   const kernelFile = inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p));
   const input: PlanInput = {
     reading,
@@ -37,10 +42,11 @@ export async function assess(root: SystemRoot, programs: Programs): Promise<Asse
     initrdFiles: target.initrds.value.map((initrd) => inspectUnlessUnresolved(target, 'initrd', initrd, (p) => inspectInitrd(root, p))),
     system,
     loadRecord: readLoadRecord(root),
+    ...(pause ? { pause } : {}),
     // Locked down, the kernel loads only signed images: an unsigned one is known to fail before the shutdown.
     ...(system.lockdown !== 'none' && !isUnusable(kernelFile) ? { kernelSignature: readKernelSignature(root, target.kernel.value) } : {}),
   };
-  return { ...input, plan: planReboot(input) };
+  return { ...input, plan: planReboot(input), rebootHistory };
 }
 
 /** The plan for loading a kernel now, by hand: what is loaded already gets replaced. */

@@ -11,6 +11,10 @@ import { carryOut, describeOutcome, type Outcome } from '../act/carry-out.js';
 import { consumeKexecToolsColdFlag } from '../act/kexec-tools-cold-flag.js';
 import { clearOneShot } from '../act/one-shot.js';
 import { createKexecRunner, type KexecRunner } from '../act/kexec-runner.js';
+import { updateHistory } from '../host/reboot-history.js';
+import { readBootId, shutdownStartedAt } from '../host/this-boot.js';
+import { addRequest } from '../history/reboots.js';
+import { rebootRequest, type RequestFacts } from '../history/request.js';
 
 export interface HookLimits {
   /** The whole hook, every kexec call included; kept under the unit's TimeoutStopSec. */
@@ -55,6 +59,16 @@ async function settleLoadedKernel(root: SystemRoot, runner: KexecRunner, plan: P
     : { path: 'kexec', message: `${stoppedBy}; ${kernel} was not verified against the plan and could not be unloaded: ${unloaded.detail}` };
 }
 
+/** Leaves the record the next boot completes; a reboot goes on without it. */
+function recordReboot(root: SystemRoot, log: Log, facts: RequestFacts): void {
+  try {
+    const recorded = updateHistory(root, (history) => ({ history: addRequest(history, rebootRequest(facts)) }));
+    if (recorded?.problem) log('warning', `${recorded.problem}; set aside, the reboot history starts again`);
+  } catch (error) {
+    log('warning', `cannot record this reboot in the history: ${errorMessage(error)}`);
+  }
+}
+
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -87,12 +101,15 @@ export async function runShutdownHook(
       log('info', verb ? `${verb}: no kexec` : 'not a reboot (no reboot job queued): no kexec');
       return;
     }
+    // Asked now, answered while the kernel loads.
+    const requested = shutdownStartedAt(root, programs, startedAt).catch(() => ({ at: new Date(startedAt).toISOString(), from: 'hook' as const }));
     const assessment = await assess(root, programs);
     plan = assessment.plan;
     for (const warning of assessment.plan.warnings) log('warning', warning);
     const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
     const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
     log(outcome.path === 'kexec' ? 'notice' : 'warning', describeOutcome(outcome));
+    recordReboot(root, log, { bootId: readBootId(root), requested: await requested, verb, plan, outcome, loadRecord: assessment.loadRecord });
     const kexecToolsFlag = consumeKexecToolsColdFlag(root);
     if (kexecToolsFlag) log(kexecToolsFlag.ok ? 'info' : 'warning', kexecToolsFlag.detail);
     const { oneShot } = assessment.target;

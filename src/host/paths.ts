@@ -12,3 +12,11 @@ export const COMBINED_INITRD = `${STATE_DIR}/initrd.img`;
 export const SYSTEMD_RUNNING = '/run/systemd/system';
 /** What kexec-reboot loaded, so a kernel loaded ahead of time can be checked against the plan. */
 export const LOAD_RECORD = `${STATE_DIR}/loaded.json`;
+/** Kept across boots: the last reboots, with how each ended (reboot-history.ts). */
+export const HISTORY_FILE = '/var/lib/kexec-reboot/history.json';
+/** The x86 boot protocol's parameters as this kernel was handed them; type_of_loader says who started it. */
+export const BOOT_PARAMS = '/sys/kernel/boot_params/data';
+export const BOOT_ID = '/proc/sys/kernel/random/boot_id';
+export const UPTIME = '/proc/uptime';
+/** Debian's prometheus-node-exporter reads *.prom files here (its --collector.textfile.directory). */
+export const NODE_EXPORTER_TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';

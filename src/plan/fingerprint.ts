@@ -1,7 +1,8 @@
 import type { FileIdentity } from '../host/inspect.js';
 import type { Fingerprint } from '../host/load-record.js';
 
-function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+/** The same file, unchanged: a replaced or rewritten one is another. */
+export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
   return a.path === b.path && a.device === b.device && a.inode === b.inode && a.size === b.size && a.modifiedMs === b.modifiedMs;
 }
 

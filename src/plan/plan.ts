@@ -5,7 +5,8 @@ import type { SystemFacts } from '../host/facts.js';
 import { KEXEC_TOOLS_COLD_FLAG } from '../host/paths.js';
 import type { BootTarget, TargetProblem } from '../target/boot-target.js';
 import type { Fingerprint, LoadRecord } from '../host/load-record.js';
-import { fingerprintDifference } from './fingerprint.js';
+import type { KexecPause } from '../host/reboot-history.js';
+import { fingerprintDifference, sameFile } from './fingerprint.js';
 import { whoseKernel } from './loaded-kernel.js';
 import { isUnusable } from '../unusable.js';
 
@@ -20,6 +21,8 @@ export interface PlanInput {
   readonly system: SystemFacts;
   /** Read only when the running kernel is locked down, the one case where it decides the plan. */
   readonly kernelSignature?: KernelSignature;
+  /** Set after a kexec boot that did not come up (the reboot history), until `kexec-reboot resume`. */
+  readonly pause?: KexecPause;
 }
 
 export interface LoadSpec {
@@ -44,6 +47,7 @@ export type ColdReason =
   | 'kexec-missing'
   | 'kernel-unusable'
   | 'kernel-unsigned'
+  | 'kexec-paused'
   | 'initrd-unusable'
   | 'cmdline-unavailable';
 
@@ -104,6 +108,10 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
   const unusableInitrd = input.initrdFiles.find(isUnusable);
   if (unusableInitrd) return cold('initrd-unusable', unusableInitrd.unusable, warnings);
   const initrds = input.initrdFiles.filter((file): file is FileIdentity => !isUnusable(file));
+  // The same kernel would fail again; another one, or the admin's word, lifts the pause.
+  if (input.pause && sameFile(input.pause.kernel, kernel)) {
+    return cold('kexec-paused', `kexec is paused: ${input.pause.why}; until "kexec-reboot resume", or until a different kernel is configured`, warnings);
+  }
   const signature = input.kernelSignature;
   if (system.lockdown !== 'none' && signature && 'unsigned' in signature) {
     return cold(
@@ -142,7 +150,8 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
  * whatever the configuration says (as with Debian's kexec-load, a manual load
  * wins); a kernel we loaded
  * ahead of time is kept only while it is exactly what we would load now;
- * otherwise the configuration and the files decide.
+ * otherwise the configuration and the files decide, and a kernel file whose
+ * kexec boot did not come up is not kexec'd again until the admin resumes.
  */
 export function planReboot(input: PlanInput): Plan {
   const { system, target } = input;

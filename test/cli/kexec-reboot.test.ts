@@ -292,7 +292,7 @@ describe("kexec-tools' coldreboot", () => {
 
 
 describe('the command line', () => {
-  const COMMANDS = ['status', 'config', 'check', 'load', 'unload', 'preload', 'hook', 'help'];
+  const COMMANDS = ['status', 'config', 'check', 'load', 'unload', 'preload', 'history', 'resume', 'boot-complete', 'hook', 'help'];
   const help = (...args: string[]) => {
     const result = run(...args);
     expect(result).toMatchObject({ code: 0, stderr: '' });

@@ -22,7 +22,7 @@ function builtinsLoadedBy(...args: string[]): string[] {
 }
 
 describe('start-up of the CLI as shipped', () => {
-  it.each([['status'], ['status', '--json'], ['config'], ['check'], ['--help'], ['--version']])('%s does not load node:child_process', (...args) => {
+  it.each([['status'], ['status', '--json'], ['config'], ['check'], ['history'], ['--help'], ['--version']])('%s does not load node:child_process', (...args) => {
     fake = makeFakeRoot();
     expect(builtinsLoadedBy(...args)).not.toContain('NativeModule child_process');
   });

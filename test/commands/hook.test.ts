@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { runShutdownHook } from '../../src/commands/hook.js';
 import type { Log } from '../../src/host/log.js';
 import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
+import { readHistory } from '../../src/host/reboot-history.js';
+import { request } from '../support/history.js';
 
 let fake: FakeRoot;
 afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
@@ -18,6 +20,52 @@ function underSystemd(jobs: string) {
   fake.write('/run/systemd/system/.keep', '');
   fake.write('/fake/list-jobs', jobs);
 }
+
+describe('runShutdownHook records the reboot for the next boot to complete', () => {
+  it('a kexec: the kernel, initrd, command line, and when systemd began the shutdown', async () => {
+    fake = makeFakeRoot();
+    underSystemd('1021 reboot.target start waiting\n');
+    fake.write('/proc/sys/kernel/random/boot_id', 'b0a1\n');
+    fake.write('/proc/uptime', '100.00 150.00\n');
+    fake.write('/fake/show-ActiveExitTimestampMonotonic', '99000000\n');
+    const before = Date.now();
+    await hook();
+    const [entry, ...more] = readHistory(fake.root).history.reboots;
+    expect(more).toEqual([]);
+    expect(entry).toEqual({
+      request: request({ bootId: 'b0a1', requestedAt: expect.any(String), cmdline: 'root=UUID=0b1c ro quiet', kernelIdentity: expect.objectContaining({ path: '/boot/vmlinuz-6.1.0-9-amd64' }) }),
+    });
+    // One second before "now", as systemd said.
+    const requestedAt = Date.parse(entry!.request!.requestedAt);
+    expect(requestedAt).toBeGreaterThanOrEqual(before - 1000);
+    expect(requestedAt).toBeLessThan(Date.now() - 1000 + 50);
+  });
+
+  it('a firmware reboot, with the reason', async () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'LOAD_KEXEC=false\n');
+    await hook('reboot');
+    expect(readHistory(fake.root).history.reboots.map((entry) => entry.request)).toEqual([
+      expect.objectContaining({ path: 'firmware', requestedFrom: 'hook', why: 'LOAD_KEXEC is false (/etc/default/kexec:1)' }),
+    ]);
+    expect(readHistory(fake.root).history.reboots[0]!.request!.kernel).toBeUndefined();
+  });
+
+  it('not a poweroff', async () => {
+    fake = makeFakeRoot();
+    await hook('poweroff');
+    expect(fake.exists('/var/lib/kexec-reboot/history.json')).toBe(false);
+  });
+
+  it('and reboots by kexec all the same when the history cannot be written', async () => {
+    fake = makeFakeRoot();
+    fake.write('/var/lib/kexec-reboot', 'a file where the directory should be');
+    const lines = await hook('reboot');
+    expect(lines[0]).toMatch(/^notice: reboot by kexec: loaded /);
+    expect(lines[1]).toMatch(/^warning: cannot record this reboot in the history: /);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('1');
+  });
+});
 
 describe('runShutdownHook', () => {
   it('loads the kernel on a reboot that systemd has queued', async () => {

@@ -25,6 +25,16 @@ function input(overrides: { reading?: Partial<ConfigReading>; system?: Partial<S
 }
 
 describe('planReboot', () => {
+  const pause = { kernel: identity('/boot/vmlinuz-6.1.0-9-amd64'), since: '2026-12-03T10:00:15.000Z', why: 'the kexec boot of /boot/vmlinuz-6.1.0-9-amd64 did not come up' };
+  it('plans a firmware reboot while kexec is paused for the kernel file it would load', () => {
+    expect(planReboot(input({ rest: { pause } }))).toMatchObject({ action: 'cold', reason: 'kexec-paused', why: expect.stringMatching(/^kexec is paused: the kexec boot of .* did not come up; until "kexec-reboot resume"/) });
+  });
+
+  it('kexecs another kernel, or a kernel loaded by hand, while one is paused', () => {
+    expect(planReboot(input({ rest: { pause: { ...pause, kernel: identity('/boot/vmlinuz-6.1.0-9-amd64', 99) } } }))).toMatchObject({ action: 'kexec', reason: 'configured' });
+    expect(planReboot(input({ system: { kernelLoaded: true }, rest: { pause } }))).toMatchObject({ action: 'kexec', reason: 'already-loaded' });
+  });
+
   it('loads the configured kernel when everything is in order', () => {
     const plan = planReboot(input());
     expect(plan).toMatchObject({

@@ -2,7 +2,7 @@
 // npm run demo: from a fresh clone on a Debian machine, as root. Installs what
 // it needs, builds the package, boots a Debian 13 VM under QEMU (TCG), does a
 // plain `reboot` (kexec) then `coldreboot` (firmware), and prints a timeline
-// with both downtimes.
+// with both downtimes, and the reboot history the VM kept of them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,5 +61,7 @@ console.log('\ntimeline (guest seconds since QEMU started, as seen on the host):
 console.log(lines.join('\n'));
 console.log('\n' + table(res.rows));
 console.log('\n' + summary.join('\n'));
+const history = (res.transitions.at(-1)?.pre ?? []).filter((l) => l.startsWith('KRVM history-text: ')).map((l) => l.slice('KRVM history-text: '.length));
+console.log(`\n\`kexec-reboot history\` in the VM, before the poweroff (its own clock; "DOWN" is request -> userspace up):\n${history.join('\n')}`);
 console.log(`\ndemo took ${elapsed(Date.now() - started)}; serial log: ${path.relative(REPO, path.join(runDir, `${res.name}.serial.log`))}`);
 process.exit(res.rows.every((r) => r.ok) ? 0 : 1);

@@ -45,6 +45,45 @@ const PRELOAD_THEN_REBOOT = ['echo PRELOAD=true >> /etc/default/kexec', 'wait_pr
 /** The hook's log line of a load by kexec_file_load, the call it tries first (and the only one under lockdown). */
 const LOADED_WITH_FILE_CALL = /loaded \/\S+ with kexec_file_load/;
 
+/**
+ * The next boot's `KRVM history:` line (`kexec-reboot history --json -n 1`,
+ * printed once kexec-reboot-boot completed the boot) says how the reboot
+ * ended and what was planned, with three positive phases that add up to the
+ * downtime; and the guest's own clock agrees with the host's within
+ * HISTORY_TOLERANCE_S: request -> new kernel against the action -> the last
+ * kernel's first line, the total against the action -> userspace up on the
+ * console (for a failed kexec both are the firmware boot's).
+ */
+const HISTORY_TOLERANCE_S = 5;
+const historySays = ({ ended, planned, why }) => (tr) => {
+  const line = tr.next?.lines.find((l) => l.startsWith('KRVM history: '));
+  if (!line) return 'no history line in the next boot';
+  let entry;
+  try {
+    [entry] = JSON.parse(line.slice('KRVM history: '.length));
+  } catch {
+    return `history is not JSON: ${line.slice(0, 300)}`;
+  }
+  if (!entry) return 'the history is empty';
+  if (entry.ended !== ended || entry.planned !== planned) return `history says ended=${entry.ended} planned=${entry.planned}, expected ${ended}, planned ${planned}: ${line.slice(0, 300)}`;
+  if (entry.arrival?.kernelRelease !== tr.next.uname) return `history's kernel ${entry.arrival?.kernelRelease} is not the running ${tr.next.uname}`;
+  if (why && !why.test(entry.reason ?? '')) return `history's reason "${entry.reason}" does not match ${why}`;
+  const d = entry.downtime;
+  if (!d || !(d.requestToKernel > 0 && d.kernelToInit > 0 && d.initToUp > 0)) return `history's phases are not all positive: ${JSON.stringify(d)}`;
+  if (Math.abs(d.requestToKernel + d.kernelToInit + d.initToUp - d.total) > 0.05) return `history's phases do not add up to its total: ${JSON.stringify(d)}`;
+  const host = { requestToKernel: tr.lastKernelAt === null ? null : (tr.lastKernelAt - tr.t) / 1000, total: tr.userspaceUpAt === null ? null : (tr.userspaceUpAt - tr.t) / 1000 };
+  for (const key of ['requestToKernel', 'total']) {
+    if (host[key] === null) return `the host saw no ${key === 'total' ? 'userspace up' : 'kernel'} line to compare the history with`;
+    if (Math.abs(host[key] - d[key]) > HISTORY_TOLERANCE_S) return `history's ${key} ${d[key]} s, the host measured ${host[key].toFixed(1)} s`;
+  }
+  return null;
+};
+const statusSays = (pattern) => (tr) => {
+  const status = tr.pre.find((l) => l.startsWith('KRVM status-json:'));
+  return status && pattern.test(status) ? null : `status --json before the reboot does not match ${pattern}: ${(status ?? 'no status-json line').slice(0, 300)}`;
+};
+const all = (...checks) => (tr, ctx) => checks.reduce((error, check) => error ?? check(tr, ctx), null);
+
 export const norm = (s) => s.trim().split(/\s+/).join(' ');
 
 // kdump-tools (kdump chain). The agent prints `KRVM kdump: when=boot|before-reboot
@@ -133,7 +172,7 @@ export const STEPS = {
     script: 'act reboot reboot',
     expect: 'kexec',
     reason: LOADED_WITH_FILE_CALL,
-    check: sameCmdline,
+    check: all(sameCmdline, historySays({ ended: 'kexec', planned: 'kexec' })),
   },
   '2a': {
     title: '`systemctl reboot` -> kexec',
@@ -158,7 +197,7 @@ export const STEPS = {
     script: 'act coldreboot coldreboot',
     expect: 'firmware',
     reason: /no-kexec-reboot exists/,
-    check: noKexecRebootRemoved,
+    check: all(noKexecRebootRemoved, historySays({ ended: 'firmware', planned: 'firmware', why: /no-kexec-reboot exists/ })),
   },
   '3b': {
     title: '`kexec -l` by hand, then `coldreboot` -> firmware',
@@ -170,6 +209,35 @@ export const STEPS = {
     expect: 'firmware',
     reason: /no-kexec-reboot exists/,
     check: noKexecRebootRemoved,
+  },
+  // A kexec boot that never comes up (issue: the reboot history): PID 1
+  // exits, the kernel panics, panic=5 restarts it through the firmware
+  // (nothing is loaded then). A missing init= file would not fail: Debian's
+  // initramfs falls back to /sbin/init.
+  rf: {
+    title: 'failure: a kexec into a boot that fails (init=/bin/false panic=5) -> back through firmware; recorded as a failed kexec, kexec paused',
+    script: ['mkdir -p /etc/default/kexec.d', `printf '%s\\n' 'APPEND="$(cat /proc/cmdline) init=/bin/false panic=5"' > /etc/default/kexec.d/krvm-fail`, 'act reboot reboot'].join('\n'),
+    expect: 'kexec>firmware',
+    check: historySays({ ended: 'kexec-failed', planned: 'kexec', why: /did not come up/ }),
+  },
+  rp: {
+    title: 'after the failed kexec boot: `status` says kexec is paused; `reboot` -> firmware, reason logged',
+    script: 'say_status\nact reboot reboot',
+    expect: 'firmware',
+    reason: /kexec is paused/,
+    check: all(statusSays(/"reason":\s*"kexec-paused"/), historySays({ ended: 'firmware', planned: 'firmware', why: /kexec is paused/ })),
+  },
+  rr: {
+    title: '`kexec-reboot resume`, then `reboot` -> kexec again',
+    script: 'say "resume: $(kexec-reboot resume)"\nact reboot reboot',
+    expect: 'kexec',
+    check: all((tr) => (tr.pre.some((l) => /^KRVM resume: kexec resumed/.test(l)) ? null : 'resume did not say it resumed'), historySays({ ended: 'kexec', planned: 'kexec' })),
+  },
+  hx: {
+    title: '`kexec-reboot history` in the VM, then `poweroff` -> powers off',
+    script: 'kexec-reboot history | while IFS= read -r l; do say "history-text: $l"; done\nact poweroff poweroff',
+    expect: 'poweroff',
+    check: (tr) => (tr.pre.filter((l) => l.startsWith('KRVM history-text: ')).length >= 3 ? null : 'the history does not show the reboots before it'),
   },
   '4': {
     title: '`poweroff` -> powers off, no kexec',
@@ -417,15 +485,18 @@ export const STEPS = {
 // Left to `full`: on Debian 12 what runs the same code the same way on both
 // releases (the failures that never reach kexec-tools: 7d broken config, 7a
 // kernel missing, 7f no kexec program; the command-line idiom 8; the other
-// reboot verbs; 5 and 6, run on Debian 13); on Debian 13 the verb `shutdown
-// -r` (2b: systemctl under another name), 8, and the firmware requests 3c
-// (Debian 12 sysvinit runs it) and 7a/7d/7f (the same plan-is-cold path as
-// 5); the plain UEFI chain, whose boot path (OVMF, GRUB from the ESP, kexec
-// of an EFI-booted kernel) the Secure Boot chains take too.
+// reboot verbs; 6, run on Debian 13); on Debian 13 the verbs `shutdown -r`
+// and `systemctl reboot` (2b, 2a: Debian 12 runs 2a, and 2c, logind, is the
+// same systemd path), 8, the firmware requests 3c (Debian 12 sysvinit runs
+// it), 3b (m1 is 3b through molly-guard) and 5, 7a, 7d, 7f (the plan-is-cold
+// path sbu takes on both releases); under Secure Boot 3a (coldreboot is run
+// elsewhere, and sbu's firmware boot is under Secure Boot); the plain UEFI
+// chain, whose boot path (OVMF, GRUB from the ESP, kexec of an EFI-booted
+// kernel) the Secure Boot chains take too.
 const both = (steps) => ({ ci: steps, full: steps });
-const EVERY_STEP = ['1', '2a', '2b', '2c', '6', '3a', '8', '3b', '3c', '5', '7d', '7a', '7b', '7f', '7c', '7e', '4'];
+const EVERY_STEP = ['1', '2a', '2b', '2c', '6', '3a', '8', '3b', '3c', '5', 'rf', 'rp', 'rr', '7d', '7a', '7b', '7f', '7c', '7e', '4'];
 export const CHAINS = {
-  systemd: { ci: ['1', '2a', '2c', '6', '3a', '3b', '5', '7b', '7e', '4'], full: EVERY_STEP },
+  systemd: { ci: ['1', '2c', '6', '3a', 'rf', 'rp', 'rr', '7e', '4'], full: EVERY_STEP },
   'systemd-debian12': { ci: ['1', '2a', '3a', '7c', '4'], full: EVERY_STEP },
   sysvinit: { ci: ['1', '3a', '3c', '4'], full: ['1', '3a', '3b', '3c', '5', '4'] },
   'sysvinit-debian13': { ci: ['1', '3a', '4'], full: ['1', '3a', '3b', '3c', '5', '4'] },
@@ -436,10 +507,10 @@ export const CHAINS = {
   // Debian 13 booting like a server: OVMF + GRUB from the disk (issue 5).
   uefi: { ci: [], full: ['1', '2a', '3a', '6', '8', '5', 'g1', '4'] },
   // Debian 12 and 13 under Secure Boot: OVMF, shim, signed GRUB and kernels.
-  secureboot: both(['sb1', 'sbp', 'sbu', '3a', '4']),
+  secureboot: { ci: ['sb1', 'sbp', 'sbu', '4'], full: ['sb1', 'sbp', 'sbu', '3a', '4'] },
   // Debian 13 + kdump-tools and molly-guard, crashkernel= on the command line.
   kdump: { ci: ['k1', 'm1', '4'], full: ['k1', 'k2', 'm1', '4'] },
-  demo: both(['1', '3a', '4']),
+  demo: both(['1', '3a', 'hx']),
   selftest: both(['h1', 'h2', '4']),
 };
 

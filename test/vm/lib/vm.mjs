@@ -39,7 +39,10 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
       // Secure Boot: OVMF's SMM build, whose variable store only SMM code may write.
       '-machine', uefi?.secureBoot ? 'q35,smm=on' : uefi ? 'q35' : 'pc',
       ...(uefi?.secureBoot ? ['-global', 'driver=cfi.pflash01,property=secure,value=on'] : []),
-      '-cpu', 'max',
+      // x86-64-v2 and RDRAND (the kernel's RNG is ready at once), not TCG's
+      // "max": its extra features (5-level paging, AVX) cost emulation time;
+      // boots measured about 12 % faster (test/vm/README.md).
+      '-cpu', 'qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16,+rdrand',
       '-m', String(memoryMiB),
       '-smp', '1',
       '-nodefaults', '-no-user-config',

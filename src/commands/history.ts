@@ -1,0 +1,47 @@
+import type { Log } from '../host/log.js';
+import type { Programs } from '../host/programs.js';
+import { readHistory, updateHistory, type HistoryReading, type RebootEntry } from '../host/reboot-history.js';
+import type { SystemRoot } from '../host/system-root.js';
+import { readArrival } from '../host/this-boot.js';
+import { writeMetricsFile } from '../host/metrics-file.js';
+import { completeBoot, resume } from '../history/reboots.js';
+import { metricsText } from '../history/metrics.js';
+import { describeEntry } from '../history/describe.js';
+
+/**
+ * Run once userspace is up (kexec-reboot-boot.service, or its init script):
+ * completes the record of the reboot that led here, pauses kexec after a kexec
+ * boot that did not come up, and writes the metrics. Logs one line; a failure
+ * is logged, never in the way of the boot.
+ */
+export async function completeThisBoot(root: SystemRoot, programs: Programs, log: Log): Promise<void> {
+  try {
+    const arrival = await readArrival(root, programs);
+    const completed = updateHistory(root, (history) => completeBoot(history, arrival));
+    if (!completed) return log('info', 'this boot is in the reboot history already');
+    if (completed.problem) log('warning', `${completed.problem}; set aside, the reboot history starts again`);
+    log(completed.paused ? 'err' : 'notice', `this boot: ${describeEntry(completed.entry)}`);
+    if (completed.paused) log('err', `kexec paused: ${completed.paused.why}; the next reboots go through firmware until "kexec-reboot resume", or until a different kernel is configured`);
+    writeMetrics(root);
+  } catch (error) {
+    log('warning', `cannot complete the reboot history: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function writeMetrics(root: SystemRoot): void {
+  writeMetricsFile(root, metricsText(readHistory(root).history));
+}
+
+/** The last `count` reboots, newest first. */
+export function rebootHistory(root: SystemRoot, count: number): HistoryReading & { readonly newestFirst: readonly RebootEntry[] } {
+  const reading = readHistory(root);
+  return { ...reading, newestFirst: [...reading.history.reboots].reverse().slice(0, count) };
+}
+
+/** Lifts the pause after a failed kexec boot; says what was lifted, or that nothing was paused. */
+export function resumeKexec(root: SystemRoot): string {
+  const resumed = updateHistory(root, (history) => (history.pause ? { history: resume(history), lifted: history.pause } : undefined));
+  if (!resumed) return 'kexec is not paused';
+  writeMetrics(root);
+  return `kexec resumed: it had been paused since ${resumed.lifted.since} because ${resumed.lifted.why}`;
+}

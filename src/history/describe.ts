@@ -1,0 +1,40 @@
+import type { RebootEntry } from '../host/reboot-history.js';
+import { downtimeOf, type Downtime } from './downtime.js';
+
+/** How the reboot ended, set against what the hook had planned. */
+export function describePath(entry: RebootEntry): string {
+  const planned = entry.request?.path;
+  switch (entry.ended) {
+    case undefined:
+      return `${planned ?? '?'} (planned; the next boot has not completed it)`;
+    case 'kexec-failed':
+      return 'kexec failed: came back through firmware';
+    case 'unrecorded':
+      return 'unrecorded';
+    default:
+      return planned === undefined || planned === entry.ended ? entry.ended : `${entry.ended} (planned: ${planned})`;
+  }
+}
+
+const s = (seconds: number) => `${seconds.toFixed(1)} s`;
+
+function describeDowntime(downtime: Downtime): string {
+  return `${s(downtime.total)} (to the new kernel ${s(downtime.requestToKernel)}, to init ${s(downtime.kernelToInit)}, to userspace up ${s(downtime.initToUp)})`;
+}
+
+/** Why a reboot was not a kexec, in the hook's words; nothing for one that was. */
+export function reasonOf(entry: RebootEntry): string | undefined {
+  if (entry.ended === 'kexec') return undefined;
+  if (entry.ended === 'unrecorded') return 'no reboot record before this boot: a crash, a power cut, a power-on, or a reboot the shutdown hook did not see';
+  if (entry.ended === 'kexec-failed') return `the kexec boot of ${entry.request?.kernel ?? 'a kernel loaded by hand'} did not come up`;
+  return entry.request?.why;
+}
+
+/** One line for the log: how this boot arrived and the downtime measured. */
+export function describeEntry(entry: RebootEntry): string {
+  const downtime = downtimeOf(entry);
+  const reason = reasonOf(entry);
+  return [describePath(entry), downtime ? `down ${describeDowntime(downtime)}` : undefined, entry.arrival ? `kernel ${entry.arrival.kernelRelease}` : undefined, reason]
+    .filter((part) => part !== undefined)
+    .join('; ');
+}

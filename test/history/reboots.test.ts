@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_HISTORY, type History } from '../../src/host/reboot-history.js';
+import { addRequest, completeBoot, HISTORY_LENGTH, resume } from '../../src/history/reboots.js';
+import { arrival, request } from '../support/history.js';
+
+const requested = (overrides = {}): History => addRequest(EMPTY_HISTORY, request(overrides));
+
+describe('the reboot history', () => {
+  it('completes the recorded kexec with the boot it led to', () => {
+    const completion = completeBoot(requested(), arrival());
+    expect(completion?.entry).toEqual({ request: request(), arrival: arrival(), ended: 'kexec' });
+    expect(completion?.history.reboots).toHaveLength(1);
+    expect(completion?.history.counts).toEqual({ kexec: 1, firmware: 0, 'kexec-failed': 0, unrecorded: 0 });
+    expect(completion?.paused).toBeUndefined();
+  });
+
+  it('records a firmware reboot the hook planned as such', () => {
+    const completion = completeBoot(requested({ path: 'firmware', why: '/no-kexec-reboot exists' }), arrival({ by: 'firmware' }));
+    expect(completion?.entry.ended).toBe('firmware');
+    expect(completion?.paused).toBeUndefined();
+  });
+
+  it('after a kexec that came back through firmware: kexec-failed, and kexec paused for that kernel file', () => {
+    const completion = completeBoot(requested(), arrival({ by: 'firmware' }));
+    expect(completion?.entry.ended).toBe('kexec-failed');
+    expect(completion?.paused).toEqual({
+      kernel: request().kernelIdentity,
+      since: arrival().upAt,
+      why: 'the kexec boot of /boot/vmlinuz-6.1.0-9-amd64 asked for at 2026-12-03T10:00:00.000Z did not come up (the machine came back through firmware)',
+    });
+    expect(completion?.history.pause).toEqual(completion?.paused);
+    expect(completion?.history.counts['kexec-failed']).toBe(1);
+  });
+
+  it('cannot pause a kernel loaded by hand (its file is not known), but records the failure', () => {
+    const completion = completeBoot(requested({ kernel: undefined, kernelIdentity: undefined }), arrival({ by: 'firmware' }));
+    expect(completion?.entry.ended).toBe('kexec-failed');
+    expect(completion?.history.pause).toBeUndefined();
+  });
+
+  it('records a boot no reboot record led to (a crash, a power cut, a power-on) as unrecorded', () => {
+    const once = completeBoot(requested(), arrival())!.history;
+    const completion = completeBoot(once, arrival({ bootId: 'boot-3', by: 'firmware' }));
+    expect(completion?.entry).toEqual({ arrival: arrival({ bootId: 'boot-3', by: 'firmware' }), ended: 'unrecorded' });
+    expect(completion?.history.reboots).toHaveLength(2);
+  });
+
+  it('completes a boot once, however often it is asked', () => {
+    const once = completeBoot(requested(), arrival())!.history;
+    expect(completeBoot(once, arrival())).toBeUndefined();
+  });
+
+  it('keeps a pause across later boots, until resumed; resuming keeps the record of why', () => {
+    const paused = completeBoot(requested(), arrival({ by: 'firmware' }))!.history;
+    const later = completeBoot(addRequest(paused, request({ bootId: 'boot-2', path: 'firmware', why: 'kexec is paused' })), arrival({ bootId: 'boot-3', by: 'firmware' }))!.history;
+    expect(later.pause).toEqual(paused.pause);
+    const resumed = resume(later);
+    expect(resumed.pause).toBeUndefined();
+    expect(resumed.reboots).toEqual(later.reboots);
+  });
+
+  it(`keeps the last ${HISTORY_LENGTH} reboots, and counts every one`, () => {
+    let history = EMPTY_HISTORY;
+    for (let i = 0; i < HISTORY_LENGTH + 5; i++) {
+      history = completeBoot(addRequest(history, request({ bootId: `boot-${i}` })), arrival({ bootId: `boot-${i + 1}` }))!.history;
+    }
+    expect(history.reboots).toHaveLength(HISTORY_LENGTH);
+    expect(history.reboots[0]!.request!.bootId).toBe('boot-5');
+    expect(history.counts.kexec).toBe(HISTORY_LENGTH + 5);
+  });
+});

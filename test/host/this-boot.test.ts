@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { loaderOf, processStartSeconds, readArrival, shutdownStartedAt } from '../../src/host/this-boot.js';
+import { fakeTreeWith, makeFakeRoot } from '../support/fake-root.js';
+import fs from 'node:fs';
+
+/** A boot_params page whose hdr.type_of_loader (offset 0x210) is `loader`. */
+function bootParams(loader: number): Buffer {
+  const page = Buffer.alloc(4096);
+  page[0x210] = loader;
+  return page;
+}
+
+const NOW = Date.parse('2026-12-03T10:01:00.000Z');
+
+describe('loaderOf', () => {
+  it.each([
+    [0xd0, 'kexec'],
+    [0xd1, 'kexec'],
+    [0x72, 'firmware'], // GRUB 2
+    [0xb0, 'firmware'], // QEMU's -kernel
+    [0x21, 'firmware'], // the EFI stub's ID in the extended field
+    [0x00, 'firmware'],
+  ] as const)('reads type_of_loader 0x%s as %s', (loader, by) => {
+    expect(loaderOf(bootParams(loader))).toBe(by);
+  });
+
+  it('cannot tell without boot_params (not x86)', () => {
+    expect(loaderOf(undefined)).toBe('unknown');
+    expect(loaderOf(Buffer.alloc(16))).toBe('unknown');
+  });
+});
+
+describe('processStartSeconds', () => {
+  it('reads field 22, after a command name that may hold spaces and parentheses', () => {
+    const stat = `1 (sys temd) (x)) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 623 ${Array(30).fill(0).join(' ')}`;
+    expect(processStartSeconds(stat)).toBe(6.23);
+  });
+});
+
+function bootTree(files: Record<string, string | Uint8Array> = {}) {
+  return fakeTreeWith({
+    '/proc/uptime': '60.00 100.00\n',
+    '/proc/1/stat': `1 (init) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 850 ${Array(30).fill(0).join(' ')}\n`,
+    '/proc/sys/kernel/random/boot_id': 'b0a1\n',
+    '/proc/sys/kernel/osrelease': '6.12.117+deb13-amd64\n',
+    '/sys/kernel/boot_params/data': bootParams(0xd0),
+    ...files,
+  });
+}
+
+const noPrograms = { kexec: '/nonexistent', systemctl: '/nonexistent', grubEditenv: '/nonexistent', bootctl: '/nonexistent' };
+
+describe('readArrival', () => {
+  it('measures this boot on the machine: kernel start (now minus uptime), PID 1 start, up now without systemd', async () => {
+    const tree = bootTree();
+    expect(await readArrival(tree.root, noPrograms, NOW)).toEqual({
+      bootId: 'b0a1',
+      by: 'kexec',
+      kernelRelease: '6.12.117+deb13-amd64',
+      kernelStartedAt: '2026-12-03T10:00:00.000Z',
+      initStartedAt: '2026-12-03T10:00:08.500Z',
+      upAt: '2026-12-03T10:01:00.000Z',
+    });
+  });
+
+  it("under systemd takes userspace up from multi-user.target's own timestamp", async () => {
+    const fake = makeFakeRoot();
+    fake.write('/proc/uptime', '60.00 100.00\n');
+    fake.write('/proc/1/stat', `1 (systemd) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 850 ${Array(30).fill(0).join(' ')}\n`);
+    fake.write('/run/systemd/system/.keep', '');
+    fake.write('/fake/show-ActiveEnterTimestampMonotonic', '41500000\n');
+    const arrived = await readArrival(fake.root, fake.programs, NOW);
+    expect(arrived.upAt).toBe('2026-12-03T10:00:41.500Z');
+    expect(arrived.by).toBe('unknown');
+    fs.rmSync(fake.dir, { recursive: true, force: true });
+  });
+});
+
+describe('shutdownStartedAt', () => {
+  it("under systemd, when multi-user.target began to stop", async () => {
+    const fake = makeFakeRoot();
+    fake.write('/proc/uptime', '60.00 100.00\n');
+    fake.write('/run/systemd/system/.keep', '');
+    fake.write('/fake/show-ActiveExitTimestampMonotonic', '57250000\n');
+    expect(await shutdownStartedAt(fake.root, fake.programs, 0, NOW)).toEqual({ at: '2026-12-03T10:00:57.250Z', from: 'systemd' });
+    // A stop long before this shutdown (an earlier isolate) is not this one's start.
+    fake.write('/proc/uptime', '6000.00 100.00\n');
+    expect(await shutdownStartedAt(fake.root, fake.programs, NOW - 1000, NOW)).toEqual({ at: '2026-12-03T10:00:59.000Z', from: 'hook' });
+    fs.rmSync(fake.dir, { recursive: true, force: true });
+  });
+
+  it("otherwise the hook's own start", async () => {
+    const tree = bootTree();
+    expect(await shutdownStartedAt(tree.root, noPrograms, NOW - 2000, NOW)).toEqual({ at: '2026-12-03T10:00:58.000Z', from: 'hook' });
+  });
+});
