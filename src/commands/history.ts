@@ -1,12 +1,19 @@
 import type { Log } from '../host/log.js';
 import type { Programs } from '../host/programs.js';
-import { readHistory, updateHistory, type HistoryReading, type RebootEntry } from '../host/reboot-history.js';
+import { readHistory, updateHistory, type History, type HistoryReading, type RebootEntry } from '../host/reboot-history.js';
 import type { SystemRoot } from '../host/system-root.js';
 import { readArrival } from '../host/this-boot.js';
 import { writeMetricsFile } from '../host/metrics-file.js';
 import { completeBoot, resume } from '../history/reboots.js';
 import { metricsText } from '../history/metrics.js';
 import { describeEntry } from '../history/describe.js';
+
+/** updateHistory, saying in the log when an unreadable history was set aside. */
+export function changeHistory<T extends { readonly history: History }>(root: SystemRoot, log: Log, change: (history: History) => T | undefined): T | undefined {
+  const changed = updateHistory(root, change);
+  if (changed?.problem) log('warning', `${changed.problem}; set aside, the reboot history starts again`);
+  return changed;
+}
 
 /**
  * Run once userspace is up (kexec-reboot-boot.service, or its init script):
@@ -17,9 +24,8 @@ import { describeEntry } from '../history/describe.js';
 export async function completeThisBoot(root: SystemRoot, programs: Programs, log: Log): Promise<void> {
   try {
     const arrival = await readArrival(root, programs);
-    const completed = updateHistory(root, (history) => completeBoot(history, arrival));
+    const completed = changeHistory(root, log, (history) => completeBoot(history, arrival));
     if (!completed) return log('info', 'this boot is in the reboot history already');
-    if (completed.problem) log('warning', `${completed.problem}; set aside, the reboot history starts again`);
     log(completed.paused ? 'err' : 'notice', `this boot: ${describeEntry(completed.entry)}`);
     if (completed.paused) log('err', `kexec paused: ${completed.paused.why}; the next reboots go through firmware until "kexec-reboot resume", or until a different kernel is configured`);
     writeMetrics(root);

@@ -11,9 +11,9 @@ import { carryOut, describeOutcome, type Outcome } from '../act/carry-out.js';
 import { consumeKexecToolsColdFlag } from '../act/kexec-tools-cold-flag.js';
 import { clearOneShot } from '../act/one-shot.js';
 import { createKexecRunner, type KexecRunner } from '../act/kexec-runner.js';
-import { updateHistory } from '../host/reboot-history.js';
 import { readBootId, shutdownStartedAt } from '../host/this-boot.js';
 import { addRequest } from '../history/reboots.js';
+import { changeHistory } from './history.js';
 import { rebootRequest, type RequestFacts } from '../history/request.js';
 
 export interface HookLimits {
@@ -62,8 +62,7 @@ async function settleLoadedKernel(root: SystemRoot, runner: KexecRunner, plan: P
 /** Leaves the record the next boot completes; a reboot goes on without it. */
 function recordReboot(root: SystemRoot, log: Log, facts: RequestFacts): void {
   try {
-    const recorded = updateHistory(root, (history) => ({ history: addRequest(history, rebootRequest(facts)) }));
-    if (recorded?.problem) log('warning', `${recorded.problem}; set aside, the reboot history starts again`);
+    changeHistory(root, log, (history) => ({ history: addRequest(history, rebootRequest(facts)) }));
   } catch (error) {
     log('warning', `cannot record this reboot in the history: ${errorMessage(error)}`);
   }

@@ -142,6 +142,17 @@ same_as_before() {
   check "$name: tree after purge same as before install" same "$work/$name.before" "$work/$name.after"
 }
 
+# The reboot history in the tree: boot-complete records this boot, writes
+# node-exporter's file where its directory is (made here, removed again
+# after the package, so that purge can be compared with the tree before).
+history_checks() {
+  local name=$1
+  mkdir -p "$root/var/lib/prometheus/node-exporter"
+  check "$name: boot-complete" in_root kexec-reboot boot-complete
+  check "$name: history lists this boot" bash -c "in_root kexec-reboot history --json | grep -q '\"ended\": \"unrecorded\"'"
+  check "$name: metrics written" file_has /var/lib/prometheus/node-exporter/kexec_reboot.prom 'kexec_reboot_reboots_total{ended="unrecorded"} 1'
+}
+
 run_lifecycle() {
   local name=$1
   rc_links kexec-load >"$work/$name.rc-before"
@@ -173,7 +184,12 @@ run_lifecycle() {
       "[ \"\$(readlink '$root/lib/systemd/system/kexec-reboot-load.service')\" = /dev/null ] && [ \"\$(readlink '$root/lib/systemd/system/kexec-reboot-exec.service')\" = /dev/null ]"
     check "$name: systemd-analyze verify kexec-reboot.service" \
       in_root systemd-analyze verify --man=no /lib/systemd/system/kexec-reboot.service
+    check "$name: kexec-reboot-boot.service enabled" \
+      test -L "$root/etc/systemd/system/multi-user.target.wants/kexec-reboot-boot.service"
+    check "$name: systemd-analyze verify kexec-reboot-boot.service" \
+      in_root systemd-analyze verify --man=no /lib/systemd/system/kexec-reboot-boot.service
   else
+    check "$name: kexec-reboot-boot starts in runlevel 2" test -n "$(cd "$root/etc/rc2.d" && ls S*kexec-reboot-boot 2>/dev/null)"
     check "$name: rc6.d links for kexec-reboot-load and -exec" \
       test -n "$(rc_links kexec-reboot-load)" -a -n "$(rc_links kexec-reboot-exec)"
     check "$name: kexec-reboot-load stops before umountfs, -exec after umountroot, before reboot" \
@@ -212,6 +228,7 @@ run_lifecycle() {
   fi
   hook_checks "$name"
   prerm_unload_checks "$name"
+  history_checks "$name"
 
   # --- remove, on a translated system where one is asked for: dpkg-divert's
   # list is then in that language.
@@ -232,6 +249,8 @@ run_lifecycle() {
   check "$name: /etc/kexec-reboot gone" absent /etc/kexec-reboot
   check "$name: /run/kexec-reboot gone" absent /run/kexec-reboot
   check "$name: /usr/sbin/kexec-reboot gone" absent /usr/sbin/kexec-reboot
+  check "$name: the metrics file went with the package" absent /var/lib/prometheus/node-exporter/kexec_reboot.prom
+  rmdir "$root/var/lib/prometheus/node-exporter" "$root/var/lib/prometheus"
 
   # --- purge
   check "$name: dpkg -P" in_root dpkg -P kexec-reboot
