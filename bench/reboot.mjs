@@ -3,7 +3,7 @@
 // takes, phase by phase, on a VM that boots like one (OVMF + GRUB from the
 // disk, Debian's grub.cfg and 5 s menu), under QEMU TCG. Not part of CI.
 //
-//   node bench/reboot.mjs [--runs 3] [--paths 1,2,3,4,5,6] [--jobs 2]
+//   node bench/reboot.mjs [--runs 3] [--paths 1,2,3,4,5,6,7] [--jobs 2] [--out bench/reboot-results.md]
 //
 // Reuses test/vm's harness (disks, QEMU runs, serial-line analysis): see
 // test/vm/README.md. Needs root. Writes bench/reboot-results.md.
@@ -15,6 +15,9 @@
 //   4 anchor: Debian 12 kexec-tools alone, debconf load_kexec=true, `reboot`
 //   5 Debian 13 kexec-tools alone, `kexec-load-kernel; systemctl kexec`
 //   6 floor: `kexec -l` by hand, then `reboot` (kexec-reboot keeps it)
+//   7 kexec-reboot, plain `reboot`, with the legacy kexec_load: kexec -s
+//     answers as kexec-tools does where the kernel lacks kexec_file_load,
+//     so the hook falls back to kexec -c (path 1 uses kexec_file_load)
 //
 // Phases, from the host's timestamps of serial lines: request (the KRVM
 // action marker, printed just before the command) -> hand-over (the old
@@ -35,7 +38,8 @@ const opt = (name, dflt) => {
   return i >= 0 ? argv[i + 1] : dflt;
 };
 const RUNS = Math.max(1, Number(opt('runs', '3')));
-const wanted = opt('paths', '1,2,3,4,5,6').split(',').map(Number);
+const wanted = opt('paths', '1,2,3,4,5,6,7').split(',').map(Number);
+const out = opt('out', 'bench/reboot-results.md');
 const jobs = Math.max(1, Math.min(2, Number(opt('jobs', '2'))));
 const command = `npm run bench:reboot${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
@@ -58,11 +62,21 @@ const PATHS = {
     expect: 'kexec',
     script: 'kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline\nsay "loaded by hand: rc=$? kexec_loaded=$(cat /sys/kernel/kexec_loaded)"\nact reboot reboot',
   },
+  7: {
+    title: 'kexec-reboot: `reboot`, legacy kexec_load (kexec -c after kexec -s says it is not available)',
+    expect: 'kexec',
+    script: [
+      'divert_kexec',
+      `printf '#!/bin/sh\\n[ "$1" = -s ] && { echo "syscall kexec_file_load not available." >&2; exit 255; }\\nexec /var/lib/krvm/kexec.real "$@"\\n' > /usr/sbin/kexec`,
+      'chmod 755 /usr/sbin/kexec',
+      'act reboot reboot',
+    ].join('\n'),
+  },
 };
 
 // The VMs: which paths each runs, on which tree, with or without the package.
 const VMS = [
-  { name: 'bench-d13-pkg-a', release: 13, pkg: true, paths: [1, 2] },
+  { name: 'bench-d13-pkg-a', release: 13, pkg: true, paths: [1, 7, 2] },
   { name: 'bench-d13-pkg-b', release: 13, pkg: true, paths: [3, 6] },
   { name: 'bench-d12-kexec-tools', release: 12, pkg: false, paths: [4],
     // What answering "yes" to kexec-tools' debconf question does.
@@ -95,6 +109,8 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 const started = Date.now();
+// Figures from a busy machine rank nothing: say how quiet it was.
+const loadBefore = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const runDir = path.join(CACHE, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 fs.mkdirSync(runDir, { recursive: true });
 await ensureHostTools();
@@ -171,7 +187,7 @@ Command: \`${command}\` (as root, from the repository; ${minutes} min)
 
 Debian 13 (trixie) VM that boots like a server: OVMF (UEFI) + GRUB from its
 own disk with the grub.cfg Debian's grub-mkconfig writes (5 s menu), QEMU
-**TCG** (no KVM), 1 vCPU, 1 GiB, two VMs at once on a 2-core host. Path 4 runs
+**TCG** (no KVM), 1 vCPU, 1 GiB, ${jobs === 1 ? 'one VM at a time' : 'two VMs at once'} on a 2-core host (load average before the start: ${loadBefore}). Path 4 runs
 on a Debian 12 VM built the same way. Medians of ${RUNS} runs per path.
 
 Phases, from host timestamps of serial-console lines: *request* (marker
@@ -195,9 +211,9 @@ Ratios are of the median totals. "observed" is how the host saw the machine
 restart: kexec (next kernel with no firmware run between) or firmware (OVMF's
 boot manager ran).
 `;
-fs.writeFileSync(path.join(REPO, 'bench', 'reboot-results.md'), md);
+fs.writeFileSync(path.join(REPO, out), md);
 console.log(`\n${table}\n`);
-console.log(`written to bench/reboot-results.md; logs in ${path.relative(REPO, runDir)}; ${minutes} min`);
+console.log(`written to ${out}; logs in ${path.relative(REPO, runDir)}; ${minutes} min`);
 const bad = rows.filter((r) => r.xs.some((s) => s.observed !== PATHS[r.p].expect || s.total === null));
 if (bad.length) {
   loud(`paths that did not go as expected: ${bad.map((r) => `${r.p} (${r.observed})`).join(', ')}`);
