@@ -101,14 +101,20 @@ export async function runShutdownHook(
       return;
     }
     // Asked now, answered while the kernel loads.
-    const requested = shutdownStartedAt(root, programs, startedAt).catch(() => ({ at: new Date(startedAt).toISOString(), from: 'hook' as const }));
+    const requested = shutdownStartedAt(root, programs, startedAt).catch((error: unknown) => ({
+      at: new Date(startedAt).toISOString(),
+      from: 'hook' as const,
+      whyNotSystemd: errorMessage(error),
+    }));
     const assessment = await assess(root, programs);
     plan = assessment.plan;
     for (const warning of assessment.plan.warnings) log('warning', warning);
     const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
     const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
     log(outcome.path === 'kexec' ? 'notice' : 'warning', describeOutcome(outcome));
-    recordReboot(root, log, { bootId: readBootId(root), requested: await requested, verb, plan, outcome, loadRecord: assessment.loadRecord });
+    const { whyNotSystemd, ...requestedAt } = await requested;
+    if (whyNotSystemd) log('info', `reboot history: counting from the hook's start, not systemd's (${whyNotSystemd})`);
+    recordReboot(root, log, { bootId: readBootId(root), requested: requestedAt, verb, plan, outcome, loadRecord: assessment.loadRecord });
     const kexecToolsFlag = consumeKexecToolsColdFlag(root);
     if (kexecToolsFlag) log(kexecToolsFlag.ok ? 'info' : 'warning', kexecToolsFlag.detail);
     const { oneShot } = assessment.target;

@@ -48,11 +48,12 @@ const readText = (root: SystemRoot, path: string) => {
   return read.kind === 'text' ? read.text : undefined;
 };
 
-/** When multi-user.target last changed state (ActiveEnter..., ActiveExit...), by systemd's own word, in seconds after boot (CLOCK_MONOTONIC). */
-async function multiUserTimestamp(programs: Programs, property: 'ActiveEnterTimestampMonotonic' | 'ActiveExitTimestampMonotonic'): Promise<number | undefined> {
+/** When multi-user.target last changed state (ActiveEnter..., ActiveExit...), by systemd's own word, in seconds after boot (CLOCK_MONOTONIC); or why not. */
+async function multiUserTimestamp(programs: Programs, property: 'ActiveEnterTimestampMonotonic' | 'ActiveExitTimestampMonotonic'): Promise<number | string> {
   const result = await runProgram(programs.systemctl, ['show', `--property=${property}`, '--value', 'multi-user.target'], { timeoutMs: SYSTEMD_QUERY_MS });
   const microseconds = Number(result.output.trim());
-  return result.exitCode === 0 && microseconds > 0 ? microseconds / 1e6 : undefined;
+  if (result.exitCode === 0 && microseconds > 0) return microseconds / 1e6;
+  return `systemctl show ${property} multi-user.target: ${result.timedOut ? 'no answer in time' : `exit ${result.exitCode ?? result.startError}, "${result.output.slice(0, 200)}"`}`;
 }
 
 const underSystemd = (root: SystemRoot) => existsSync(root.path(SYSTEMD_RUNNING));
@@ -70,10 +71,18 @@ export const readBootId = (root: SystemRoot): string => readText(root, BOOT_ID)?
  * began to stop (the first unit a shutdown stops, whatever asked for it);
  * otherwise, or when systemd does not say, `fallbackMs` (the hook's start).
  */
-export async function shutdownStartedAt(root: SystemRoot, programs: Programs, fallbackMs: number, now = Date.now()): Promise<{ readonly at: string; readonly from: 'systemd' | 'hook' }> {
-  const stopped = underSystemd(root) ? await multiUserTimestamp(programs, 'ActiveExitTimestampMonotonic').catch(() => undefined) : undefined;
-  const ago = stopped === undefined ? undefined : uptimeSeconds(root) - stopped;
-  if (ago === undefined || ago < 0 || ago > SHUTDOWN_AGE_LIMIT_SECONDS) return { at: new Date(fallbackMs).toISOString(), from: 'hook' };
+export async function shutdownStartedAt(
+  root: SystemRoot,
+  programs: Programs,
+  fallbackMs: number,
+  now = Date.now(),
+): Promise<{ readonly at: string; readonly from: 'systemd' | 'hook'; readonly whyNotSystemd?: string }> {
+  const fallback = (whyNotSystemd?: string) => ({ at: new Date(fallbackMs).toISOString(), from: 'hook' as const, ...(whyNotSystemd ? { whyNotSystemd } : {}) });
+  if (!underSystemd(root)) return fallback();
+  const stopped = await multiUserTimestamp(programs, 'ActiveExitTimestampMonotonic');
+  if (typeof stopped === 'string') return fallback(stopped);
+  const ago = uptimeSeconds(root) - stopped;
+  if (ago < 0 || ago > SHUTDOWN_AGE_LIMIT_SECONDS) return fallback(`multi-user.target stopped ${ago.toFixed(1)} s ago, not in this shutdown`);
   return { at: new Date(now - ago * 1000).toISOString(), from: 'systemd' };
 }
 
@@ -87,7 +96,8 @@ export async function readArrival(root: SystemRoot, programs: Programs, now = Da
   const at = (secondsAfterBoot: number) => new Date(kernelStartedMs + secondsAfterBoot * 1000).toISOString();
   const bootParams = readFileBytes(root, BOOT_PARAMS, MAX_BYTES.sysfsAttribute);
   const initStarted = processStartSeconds(readText(root, '/proc/1/stat') ?? '') ?? 0;
-  const upSeconds = underSystemd(root) ? await multiUserTimestamp(programs, 'ActiveEnterTimestampMonotonic') : undefined;
+  const reached = underSystemd(root) ? await multiUserTimestamp(programs, 'ActiveEnterTimestampMonotonic') : undefined;
+  const upSeconds = typeof reached === 'number' ? reached : undefined;
   return {
     bootId: readBootId(root),
     by: loaderOf(bootParams.kind === 'bytes' ? bootParams.bytes : undefined),

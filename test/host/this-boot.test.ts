@@ -85,7 +85,14 @@ describe('shutdownStartedAt', () => {
     expect(await shutdownStartedAt(fake.root, fake.programs, 0, NOW)).toEqual({ at: '2026-12-03T10:00:57.250Z', from: 'systemd' });
     // A stop long before this shutdown (an earlier isolate) is not this one's start.
     fake.write('/proc/uptime', '6000.00 100.00\n');
-    expect(await shutdownStartedAt(fake.root, fake.programs, NOW - 1000, NOW)).toEqual({ at: '2026-12-03T10:00:59.000Z', from: 'hook' });
+    expect(await shutdownStartedAt(fake.root, fake.programs, NOW - 1000, NOW)).toEqual({
+      at: '2026-12-03T10:00:59.000Z',
+      from: 'hook',
+      whyNotSystemd: 'multi-user.target stopped 5942.8 s ago, not in this shutdown',
+    });
+    // systemd does not say: why, for the log.
+    fake.remove('/fake/show-ActiveExitTimestampMonotonic');
+    expect(await shutdownStartedAt(fake.root, fake.programs, NOW - 1000, NOW)).toMatchObject({ from: 'hook', whyNotSystemd: 'systemctl show ActiveExitTimestampMonotonic multi-user.target: exit 0, ""' });
     fs.rmSync(fake.dir, { recursive: true, force: true });
   });
 

@@ -137,7 +137,8 @@ const kdumpKept = ({ loads }) => (tr) => {
     if (!load) return 'no `kexec -l` by kexec-reboot seen on the way down';
     if (!/loaded=1 crash_loaded=1$/.test(load.after)) return `after kexec-reboot's load: ${show(load)}`;
   }
-  const ours = (tr.next?.prevlog ?? []).find((l) => /kexec-reboot\[\d+\]:.*(\s-p\b|--load-panic|crash)/i.test(l));
+  // The crash kernel by name or by kexec's flag; "a crash" in the reboot history's words is not about it.
+  const ours = (tr.next?.prevlog ?? []).find((l) => /kexec-reboot\[\d+\]:.*(\s-p\b|--load-panic|crash[ _-]?kernel|kexec_crash)/i.test(l));
   return ours ? `kexec-reboot logged about the crash kernel: ${ours}` : null;
 };
 /** After the transition: kdump-tools loaded the crash kernel again (its `kexec -p`), kdump-config says ready, crashkernel= still on the command line. */
