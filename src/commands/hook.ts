@@ -113,7 +113,8 @@ export async function runShutdownHook(
     const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
     log(outcome.path === 'kexec' ? 'notice' : 'warning', describeOutcome(outcome));
     const { whyNotSystemd, ...requestedAt } = await requested;
-    if (whyNotSystemd) log('info', `reboot history: counting from the hook's start, not systemd's (${whyNotSystemd})`);
+    // systemd 257 forgets a stopped target's times (all 0 by then): there the hook's start is the rule, not news.
+    if (whyNotSystemd) log('debug', `reboot history: counting from the hook's start, not systemd's (${whyNotSystemd})`);
     recordReboot(root, log, { bootId: readBootId(root), requested: requestedAt, verb, plan, outcome, loadRecord: assessment.loadRecord });
     const kexecToolsFlag = consumeKexecToolsColdFlag(root);
     if (kexecToolsFlag) log(kexecToolsFlag.ok ? 'info' : 'warning', kexecToolsFlag.detail);

@@ -48,12 +48,36 @@ const readText = (root: SystemRoot, path: string) => {
   return read.kind === 'text' ? read.text : undefined;
 };
 
-/** When multi-user.target last changed state (ActiveEnter..., ActiveExit...), by systemd's own word, in seconds after boot (CLOCK_MONOTONIC); or why not. */
-async function multiUserTimestamp(programs: Programs, property: 'ActiveEnterTimestampMonotonic' | 'ActiveExitTimestampMonotonic'): Promise<number | string> {
-  const result = await runProgram(programs.systemctl, ['show', `--property=${property}`, '--value', 'multi-user.target'], { timeoutMs: SYSTEMD_QUERY_MS });
-  const microseconds = Number(result.output.trim());
-  if (result.exitCode === 0 && microseconds > 0) return microseconds / 1e6;
-  return `systemctl show ${property} multi-user.target: ${result.timedOut ? 'no answer in time' : `exit ${result.exitCode ?? result.startError}, "${result.output.slice(0, 200)}"`}`;
+/** multi-user.target's properties, by systemd's own word: `systemctl show -p A -p B` as { A: value, B: value }, or why not. */
+async function multiUserProperties(programs: Programs, properties: readonly string[]): Promise<Record<string, string> | string> {
+  const args = ['show', ...properties.map((property) => `--property=${property}`), 'multi-user.target'];
+  const result = await runProgram(programs.systemctl, args, { timeoutMs: SYSTEMD_QUERY_MS });
+  if (result.exitCode !== 0) return `systemctl ${args.join(' ')}: ${result.timedOut ? 'no answer in time' : `exit ${result.exitCode ?? result.startError}, "${result.output.slice(0, 200)}"`}`;
+  const pairs = result.output.split('\n').filter((line) => line.includes('='));
+  return Object.fromEntries(pairs.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
+
+/** A CLOCK_MONOTONIC timestamp in microseconds as seconds after boot; undefined for 0 (never). */
+const monotonicSeconds = (microseconds: string | undefined) => (Number(microseconds) > 0 ? Number(microseconds) / 1e6 : undefined);
+
+/**
+ * When multi-user.target stopped, the first unit a shutdown stops, whatever
+ * asked for it: systemd 252 keeps it as ActiveExitTimestamp. Debian 13's
+ * systemd 257 shows all of the stopped target's times as 0 (it seems to
+ * have let go of the unit), and the caller falls back to the hook's start.
+ */
+async function multiUserStoppedSeconds(programs: Programs): Promise<number | string> {
+  const shown = await multiUserProperties(programs, ['ActiveState', 'ActiveExitTimestampMonotonic']);
+  if (typeof shown === 'string') return shown;
+  const described = Object.entries(shown).map(([key, value]) => `${key}=${value}`).join(' ') || 'systemctl showed nothing';
+  if (shown.ActiveState !== 'inactive') return `multi-user.target is not stopped (${described})`;
+  return monotonicSeconds(shown.ActiveExitTimestampMonotonic) ?? `systemd gives no time for it (${described})`;
+}
+
+/** When multi-user.target was reached, in seconds after boot. */
+async function multiUserReachedSeconds(programs: Programs): Promise<number | undefined> {
+  const shown = await multiUserProperties(programs, ['ActiveEnterTimestampMonotonic']);
+  return typeof shown === 'string' ? undefined : monotonicSeconds(shown.ActiveEnterTimestampMonotonic);
 }
 
 const underSystemd = (root: SystemRoot) => existsSync(root.path(SYSTEMD_RUNNING));
@@ -68,8 +92,8 @@ export const readBootId = (root: SystemRoot): string => readText(root, BOOT_ID)?
 
 /**
  * When the shutdown under way began: under systemd, when multi-user.target
- * began to stop (the first unit a shutdown stops, whatever asked for it);
- * otherwise, or when systemd does not say, `fallbackMs` (the hook's start).
+ * stopped; otherwise, or when systemd does not say, `fallbackMs` (the hook's
+ * start), and why not systemd's time.
  */
 export async function shutdownStartedAt(
   root: SystemRoot,
@@ -79,7 +103,7 @@ export async function shutdownStartedAt(
 ): Promise<{ readonly at: string; readonly from: 'systemd' | 'hook'; readonly whyNotSystemd?: string }> {
   const fallback = (whyNotSystemd?: string) => ({ at: new Date(fallbackMs).toISOString(), from: 'hook' as const, ...(whyNotSystemd ? { whyNotSystemd } : {}) });
   if (!underSystemd(root)) return fallback();
-  const stopped = await multiUserTimestamp(programs, 'ActiveExitTimestampMonotonic');
+  const stopped = await multiUserStoppedSeconds(programs);
   if (typeof stopped === 'string') return fallback(stopped);
   const ago = uptimeSeconds(root) - stopped;
   if (ago < 0 || ago > SHUTDOWN_AGE_LIMIT_SECONDS) return fallback(`multi-user.target stopped ${ago.toFixed(1)} s ago, not in this shutdown`);
@@ -96,8 +120,7 @@ export async function readArrival(root: SystemRoot, programs: Programs, now = Da
   const at = (secondsAfterBoot: number) => new Date(kernelStartedMs + secondsAfterBoot * 1000).toISOString();
   const bootParams = readFileBytes(root, BOOT_PARAMS, MAX_BYTES.sysfsAttribute);
   const initStarted = processStartSeconds(readText(root, '/proc/1/stat') ?? '') ?? 0;
-  const reached = underSystemd(root) ? await multiUserTimestamp(programs, 'ActiveEnterTimestampMonotonic') : undefined;
-  const upSeconds = typeof reached === 'number' ? reached : undefined;
+  const upSeconds = underSystemd(root) ? await multiUserReachedSeconds(programs) : undefined;
   return {
     bootId: readBootId(root),
     by: loaderOf(bootParams.kind === 'bytes' ? bootParams.bytes : undefined),

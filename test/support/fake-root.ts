@@ -83,7 +83,7 @@ esac`;
   const script = `#!/bin/sh
 { [ $# -eq 0 ] || printf '%s\\0' "$@"; printf '\\035'; } >> '${log}'
 ${name === 'kexec' ? kexecBehaviour : ''}
-${name === 'systemctl' ? `case "$1" in show) cat '${path.join(dir, 'fake/show-')}'"\${2#--property=}" 2>/dev/null ;; *) cat '${path.join(dir, 'fake/list-jobs')}' 2>/dev/null ;; esac` : ''}
+${name === 'systemctl' ? `case "$1" in show) cat '${path.join(dir, 'fake/systemctl-show')}' 2>/dev/null ;; *) cat '${path.join(dir, 'fake/list-jobs')}' 2>/dev/null ;; esac` : ''}
 exit 0
 `;
   const file = path.join(dir, 'fake', name);

@@ -61,7 +61,8 @@ console.log('\ntimeline (guest seconds since QEMU started, as seen on the host):
 console.log(lines.join('\n'));
 console.log('\n' + table(res.rows));
 console.log('\n' + summary.join('\n'));
-const history = (res.transitions.at(-1)?.pre ?? []).filter((l) => l.startsWith('KRVM history-text: ')).map((l) => l.slice('KRVM history-text: '.length));
-console.log(`\n\`kexec-reboot history\` in the VM, before the poweroff (its own clock; "DOWN" is request -> userspace up):\n${history.join('\n')}`);
+const saidBeforePoweroff = (marker) => (res.transitions.at(-1)?.pre ?? []).filter((l) => l.startsWith(marker)).map((l) => l.slice(marker.length));
+console.log(`\n\`kexec-reboot history\` in the VM, before the poweroff (its own clock; "DOWN" is request -> userspace up):\n${saidBeforePoweroff('KRVM history-text: ').join('\n')}`);
+console.log(`\nand the metrics it wrote for node-exporter (/var/lib/prometheus/node-exporter/kexec_reboot.prom):\n${saidBeforePoweroff('KRVM metrics-text: ').join('\n')}`);
 console.log(`\ndemo took ${elapsed(Date.now() - started)}; serial log: ${path.relative(REPO, path.join(runDir, `${res.name}.serial.log`))}`);
 process.exit(res.rows.every((r) => r.ok) ? 0 : 1);

@@ -236,9 +236,20 @@ export const STEPS = {
   },
   hx: {
     title: '`kexec-reboot history` in the VM, then `poweroff` -> powers off',
-    script: 'kexec-reboot history | while IFS= read -r l; do say "history-text: $l"; done\nact poweroff poweroff',
+    script: [
+      'kexec-reboot history | while IFS= read -r l; do say "history-text: $l"; done',
+      'while IFS= read -r l; do say "metrics-text: $l"; done < /var/lib/prometheus/node-exporter/kexec_reboot.prom',
+      'act poweroff poweroff',
+    ].join('\n'),
     expect: 'poweroff',
-    check: (tr) => (tr.pre.filter((l) => l.startsWith('KRVM history-text: ')).length >= 3 ? null : 'the history does not show the reboots before it'),
+    check: (tr) => {
+      if (tr.pre.filter((l) => l.startsWith('KRVM history-text: ')).length < 3) return 'the history does not show the reboots before it';
+      // Written by this boot's boot-complete: the kexec and the firmware reboot before it.
+      const metrics = tr.pre.filter((l) => l.startsWith('KRVM metrics-text: ')).map((l) => l.slice('KRVM metrics-text: '.length));
+      const want = ['kexec_reboot_reboots_total{ended="kexec"} 1', 'kexec_reboot_reboots_total{ended="firmware"} 1', 'kexec_reboot_paused 0'];
+      const missing = want.filter((line) => !metrics.includes(line));
+      return missing.length ? `the metrics file lacks ${missing.join(', ')}: ${metrics.join(' | ').slice(0, 300)}` : null;
+    },
   },
   '4': {
     title: '`poweroff` -> powers off, no kexec',
@@ -498,7 +509,7 @@ const both = (steps) => ({ ci: steps, full: steps });
 const EVERY_STEP = ['1', '2a', '2b', '2c', '6', '3a', '8', '3b', '3c', '5', 'rf', 'rp', 'rr', '7d', '7a', '7b', '7f', '7c', '7e', '4'];
 export const CHAINS = {
   systemd: { ci: ['1', '2c', '6', '3a', 'rf', 'rp', 'rr', '7e', '4'], full: EVERY_STEP },
-  'systemd-debian12': { ci: ['1', '2a', '3a', '7c', '4'], full: EVERY_STEP },
+  'systemd-debian12': { ci: ['1', '2a', '3a', 'rf', 'rp', 'rr', '7c', '4'], full: EVERY_STEP },
   sysvinit: { ci: ['1', '3a', '3c', '4'], full: ['1', '3a', '3b', '3c', '5', '4'] },
   'sysvinit-debian13': { ci: ['1', '3a', '4'], full: ['1', '3a', '3b', '3c', '5', '4'] },
   // PRELOAD=true (issue 8), one VM per release (Debian 13 unless --full).

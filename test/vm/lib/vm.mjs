@@ -41,7 +41,7 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
       ...(uefi?.secureBoot ? ['-global', 'driver=cfi.pflash01,property=secure,value=on'] : []),
       // x86-64-v2 and RDRAND (the kernel's RNG is ready at once), not TCG's
       // "max": its extra features (5-level paging, AVX) cost emulation time;
-      // boots measured about 12 % faster (test/vm/README.md).
+      // the CI set took 28 min instead of 46 (test/vm/README.md).
       '-cpu', 'qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16,+rdrand',
       '-m', String(memoryMiB),
       '-smp', '1',
