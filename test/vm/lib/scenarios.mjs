@@ -50,11 +50,19 @@ const LOADED_WITH_FILE_CALL = /loaded \/\S+ with kexec_file_load/;
  * printed once kexec-reboot-boot completed the boot) says how the reboot
  * ended and what was planned, with three positive phases that add up to the
  * downtime; and the guest's own clock agrees with the host's within
- * HISTORY_TOLERANCE_S: request -> new kernel against the action -> the last
+ * HISTORY_TOLERANCE_S (HOOK_START_LAG_S more where the guest counts from
+ * the hook's start): request -> new kernel against the action -> the last
  * kernel's first line, the total against the action -> userspace up on the
  * console (for a failed kexec both are the firmware boot's).
  */
 const HISTORY_TOLERANCE_S = 5;
+/**
+ * Where the request time is the hook's start (Debian 13: systemd 257 shows no
+ * time for the stopped multi-user.target), the guest's clock starts later than
+ * the host's action marker by what systemd did before it stopped the hook's
+ * unit: 3 to 5.3 s seen under TCG here (well under a second on hardware).
+ */
+const HOOK_START_LAG_S = 10;
 const historySays = ({ ended, planned, why }) => (tr) => {
   const line = tr.next?.lines.find((l) => l.startsWith('KRVM history: '));
   if (!line) return 'no history line in the next boot';
@@ -72,9 +80,11 @@ const historySays = ({ ended, planned, why }) => (tr) => {
   if (!d || !(d.requestToKernel > 0 && d.kernelToInit > 0 && d.initToUp > 0)) return `history's phases are not all positive: ${JSON.stringify(d)}`;
   if (Math.abs(d.requestToKernel + d.kernelToInit + d.initToUp - d.total) > 0.05) return `history's phases do not add up to its total: ${JSON.stringify(d)}`;
   const host = { requestToKernel: tr.lastKernelAt === null ? null : (tr.lastKernelAt - tr.t) / 1000, total: tr.userspaceUpAt === null ? null : (tr.userspaceUpAt - tr.t) / 1000 };
+  const lag = entry.request?.requestedFrom === 'hook' ? HOOK_START_LAG_S : 0;
   for (const key of ['requestToKernel', 'total']) {
     if (host[key] === null) return `the host saw no ${key === 'total' ? 'userspace up' : 'kernel'} line to compare the history with`;
-    if (Math.abs(host[key] - d[key]) > HISTORY_TOLERANCE_S) return `history's ${key} ${d[key]} s, the host measured ${host[key].toFixed(1)} s`;
+    const late = host[key] - d[key];
+    if (late < -HISTORY_TOLERANCE_S || late > HISTORY_TOLERANCE_S + lag) return `history's ${key} ${d[key]} s (request time from the ${entry.request?.requestedFrom}), the host measured ${host[key].toFixed(1)} s`;
   }
   return null;
 };
