@@ -28,14 +28,10 @@ export async function completeThisBoot(root: SystemRoot, programs: Programs, log
     if (!completed) return log('info', 'this boot is in the reboot history already');
     log(completed.paused ? 'err' : 'notice', `this boot: ${describeEntry(completed.entry)}`);
     if (completed.paused) log('err', `kexec paused: ${completed.paused.why}; the next reboots go through firmware until "kexec-reboot resume", or until a different kernel is configured`);
-    writeMetrics(root);
+    writeMetricsFile(root, metricsText(completed.history));
   } catch (error) {
     log('warning', `cannot complete the reboot history: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-function writeMetrics(root: SystemRoot): void {
-  writeMetricsFile(root, metricsText(readHistory(root).history));
 }
 
 /** The last `count` reboots, newest first. */
@@ -48,6 +44,6 @@ export function rebootHistory(root: SystemRoot, count: number): HistoryReading &
 export function resumeKexec(root: SystemRoot): string {
   const resumed = updateHistory(root, (history) => (history.pause ? { history: resume(history), lifted: history.pause } : undefined));
   if (!resumed) return 'kexec is not paused';
-  writeMetrics(root);
+  writeMetricsFile(root, metricsText(resumed.history));
   return `kexec resumed: it had been paused since ${resumed.lifted.since} because ${resumed.lifted.why}`;
 }
