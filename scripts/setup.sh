@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 # command -> Debian package that provides it
 needs='node:nodejs npm:npm mmdebstrap:mmdebstrap qemu-system-x86_64:qemu-system-x86 mkfs.ext4:e2fsprogs
-dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian fakeroot:fakeroot hyperfine:hyperfine'
+dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian fakeroot:fakeroot hyperfine:hyperfine
+ansible-playbook:ansible-core ssh:openssh-client rsvg-convert:librsvg2-bin'
 
 missing=''
 for pair in $needs; do

@@ -22,10 +22,14 @@ const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'p
 // 'secureboot' boots as a Secure Boot server does: Debian's signed shim and
 // GRUB on the ESP (see uefi.mjs), mokutil to read the state, and sbsigntool
 // to make an unsigned copy of the (signed) kernel.
+// 'fleet' is a host as Ansible reaches it (test/fleet): sshd, the Python
+// Ansible's modules run with, and molly-guard, which guards reboots asked
+// for over SSH.
 const VARIANTS = {
   grub: ['grub2-common', 'grub-pc-bin', 'grub-efi-amd64-bin'],
   secureboot: ['grub2-common', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mokutil', 'sbsigntool'],
   kdump: ['kdump-tools', 'molly-guard'],
+  fleet: ['openssh-server', 'python3', 'molly-guard'],
 };
 function packageList(init, variant) {
   const base = init === 'sysvinit'
@@ -108,6 +112,8 @@ export async function extractKernel(tar, dir) {
  *   faked: / is the filesystem with that UUID) and mkfs gives / that UUID.
  * prepare: shell run in the tree under chroot after the install (bench, kdump).
  * files: { NAME: PATH } copies test/vm/guest/NAME to PATH in the tree (mode 755) before that.
+ * deb: null installs no package (the harness self-test; the fleet test, whose
+ *   Ansible role installs it).
  * layout: 'whole' (ext4 on the whole disk, direct kernel boot), 'uefi'
  *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs) or
  *   'secureboot' (the same with Debian's signed shim and GRUB on the ESP).

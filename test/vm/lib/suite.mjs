@@ -8,7 +8,7 @@ import { CHAINS, MACHINES, STEPS, norm } from './scenarios.mjs';
 import { ovmfFor } from './uefi.mjs';
 import { runVM } from './vm.mjs';
 
-function appendFor(uname, extra = '') {
+export function appendFor(uname, extra = '') {
   // BOOT_IMAGE= as GRUB passes it, so the suite sees it stripped on kexec.
   return `BOOT_IMAGE=/boot/vmlinuz-${uname} root=/dev/vda ro console=ttyS0 panic=10${extra ? ` ${extra}` : ''}`;
 }
@@ -52,7 +52,7 @@ export function analyze(events) {
         boots.at(-1)?.prevlog.push(m[1]);
       } else if ((m = text.match(/^KRVM action step=(\d+) name=(\S+)/))) {
         if (cur) transitions.push(cur); // an action that never led anywhere
-        cur = { step: Number(m[1]), name: m[2], t: ev.t, path: [], lines: [], pre, kernelAt: null, lastKernelAt: null, userspaceUpAt: null, firmwareAt: null, handoverAt: null, next: null };
+        cur = { step: Number(m[1]), name: m[2], t: ev.t, path: [], lines: [], pre, kernelAt: null, lastKernelAt: null, initAt: null, userspaceUpAt: null, firmwareAt: null, handoverAt: null, next: null };
         pre = [];
         lastFirmwareBeforeKernel = false;
       } else if (cur) {
@@ -60,6 +60,8 @@ export function analyze(events) {
         // The running kernel's last words: the hand-over to the next kernel
         // (kexec) or to the firmware (reset), as the bench reports them.
         if (cur.kernelAt === null && /kexec_core: Starting new kernel|reboot: Restarting system|reboot: machine restart/.test(text)) cur.handoverAt ??= ev.t;
+        // PID 1 starts (the initramfs's /init): the last kernel's, as with its start.
+        if (/Run \/init as init process/.test(text)) cur.initAt = ev.t;
         // Userspace up as the console shows it: systemd reaching multi-user.target, or (sysvinit) kexec-reboot-boot's line.
         if (/Reached target .*Multi-User System|kexec-reboot: this boot: /.test(text)) cur.userspaceUpAt = ev.t;
         if (/Linux version \d/.test(text)) {

@@ -25,8 +25,12 @@ const OVMF_BOOT = /BdsDxe: loading Boot[0-9A-F]{4}/;
  * Direct kernel boot (SeaBIOS) with kernel/initrd/append, or, with
  * uefi = { code, vars, secureBoot } (uefi.mjs ovmfFor), OVMF as pflash booting GRUB from the disk.
  * memoryMiB: guest RAM (the kdump chain reserves crashkernel= out of it).
+ * sshPort: a network card (QEMU's user-mode network, the guest walled off
+ *   from the host and the outside) whose only way in is this port on the
+ *   host's 127.0.0.1, forwarded to the guest's port 22. Without it, no network.
+ * signal: an AbortSignal that stops QEMU (the fleet test ends its VMs so).
  */
-export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryMiB = 1024, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
+export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryMiB = 1024, sshPort = null, signal = null, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
   return new Promise((resolve) => {
     const debugLog = path.join(dir, `${name}.debugcon.log`);
     const monSock = path.join(dir, `${name}.monitor.sock`);
@@ -52,6 +56,7 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
         ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${uefi.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${uefi.vars}`]
         : ['-kernel', kernel, '-initrd', initrd, '-append', append]),
       '-drive', `file=${disk},format=raw,if=virtio,cache=unsafe`,
+      ...(sshPort ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${sshPort}-:22`] : []),
       '-chardev', 'stdio,id=ser0,signal=off',
       '-serial', 'chardev:ser0',
       '-chardev', `file,id=dbg,path=${debugLog}`,
@@ -65,6 +70,7 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
     const qemu = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     qemu.stderr.on('data', (d) => (stderr += d));
+    signal?.addEventListener('abort', () => qemu.kill('SIGTERM'), { once: true });
 
     // Watchdog state.
     let pendingAction = null; // time of the last action not yet followed by a boot marker
