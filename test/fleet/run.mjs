@@ -194,6 +194,7 @@ try {
     const report = one.reports[vm.host];
     const seen = one.seen[vm.host];
     check('kexec', `${vm.host}: the role's post-check saw a kexec`, report?.ended === 'kexec', report ? `ended ${report.ended}, ${report.kernel}, down ${report.downtime_s?.total} s` : 'no report');
+    check('kexec', `${vm.host}: the report's figures are numbers`, typeof report?.downtime_s?.total === 'number' && typeof report?.ansible_reboot_elapsed_s === 'number');
     check('kexec', `${vm.host}: the host saw a new kernel and no firmware run`, seen.kernelAt !== null && seen.firmwareRuns === 0, `firmware runs ${seen.firmwareRuns}`);
     check('kexec', `${vm.host}: ${vm.mollyGuardChecks ? "through molly-guard's checks" : "molly-guard's shutdown not run"}`, seen.mollyGuardChecks === vm.mollyGuardChecks);
   }
