@@ -3,6 +3,7 @@
 // (TCG). See test/vm/README.md.
 //
 //   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump] [--full] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs --prepare   (build the root filesystems only)
 //   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
 //
 // The package: $KEXEC_REBOOT_DEB, else `npm run deb`.
@@ -27,6 +28,9 @@ const selftest = argv.includes('--selftest');
 // without it, each chain's `ci` steps (see CHAINS in lib/scenarios.mjs).
 const full = argv.includes('--full');
 const only = opt('only', 'base,preload,grub,uefi,secureboot,kdump').split(',');
+// --prepare builds the root filesystems the selected runs need, and stops:
+// test:all starts it beside the package tests, whose trees are others.
+const prepareOnly = argv.includes('--prepare');
 
 // The VM runs, one chain each. base: every release x init; the others are
 // systemd only. fullOnly: left to --full.
@@ -36,7 +40,7 @@ const VMS = [
   { set: 'preload', release: 12, init: 'systemd', chain: 'preload', label: 'preload', fullOnly: true },
   { set: 'grub', release: 13, init: 'systemd', chain: 'grub', label: 'grub', variant: 'grub', grub: true },
   { set: 'uefi', release: 13, init: 'systemd', chain: 'uefi', label: 'uefi', variant: 'grub', uefi: true },
-  ...[12, 13].map((release) => ({ set: 'secureboot', release, init: 'systemd', chain: 'secureboot', label: 'secureboot', variant: 'secureboot', uefi: true, secureBoot: true })),
+  ...[12, 13].map((release) => ({ set: 'secureboot', release, init: 'systemd', chain: release === 12 ? 'secureboot-debian12' : 'secureboot', label: 'secureboot', variant: 'secureboot', uefi: true, secureBoot: true })),
   { set: 'kdump', release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' },
 ];
 const stepsOf = (r) => CHAINS[r.chain][full ? 'full' : 'ci'];
@@ -94,9 +98,9 @@ progress(`kexec-reboot VM suite: Debian ${releases.join(', ')} x ${inits.join(',
 
 await ensureHostTools();
 const mirror = debianMirror();
-const deb = selftest ? null : await findDeb();
+const deb = selftest || prepareOnly ? null : await findDeb();
 if (deb) progress(`package under test: ${deb}`);
-else progress('SELF-TEST of the harness only: no package installed, no scenario is run');
+else if (!prepareOnly) progress('SELF-TEST of the harness only: no package installed, no scenario is run');
 
 const runs = selftest
   ? [{ release: 13, init: 'systemd', chain: 'selftest' }]
@@ -132,6 +136,10 @@ try {
 } catch (e) {
   loud(`building a guest root filesystem failed:\n${e.message}`);
   process.exit(1);
+}
+if (prepareOnly) {
+  progress(`root filesystems ready in ${((Date.now() - tBuild) / 1000).toFixed(0)} s (--prepare: no VM run)`);
+  process.exit(0);
 }
 const kernels = new Map();
 for (const [key, tar] of tars) kernels.set(key, await extractKernel(tar, path.join(runDir, `kernel-${key.replaceAll('/', '-')}`)));
