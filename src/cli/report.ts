@@ -68,7 +68,7 @@ function describeCall({ plan, system, loadRecord }: Assessment): string | undefi
 /** Who signed the kernel image, as read under lockdown (the only time it is read). */
 function describeSignature({ kernelSignature }: Assessment): string | undefined {
   if (!kernelSignature) return undefined;
-  if ('signers' in kernelSignature) return `yes, by ${kernelSignature.signers.join('; ')} (whether the running kernel trusts that key, it decides at load)`;
+  if ('signer' in kernelSignature) return `yes, by ${kernelSignature.signer} (whether the running kernel trusts that key, it decides at load)`;
   if ('unsigned' in kernelSignature) return `no: ${kernelSignature.unsigned}`;
   return `unknown: ${kernelSignature.unusable}`;
 }
