@@ -1,6 +1,7 @@
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
 import { SETTINGS } from '../config/settings.js';
 import type { Assessment } from '../commands/assess.js';
+import { staleColdRequest } from '../plan/plan.js';
 import { describeEntry } from '../history/describe.js';
 import { historyJson, whenText } from './history-report.js';
 
@@ -35,7 +36,8 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
       kernelLoaded: system.kernelLoaded,
       kexecSupported: system.kexecSupported,
       kexecProgram: system.kexecProgram ?? null,
-      coldRequested: system.coldRequestedBy !== undefined,
+      // A stale /no-kexec-reboot asks for nothing: the plan's warnings say why.
+      coldRequested: system.coldRequestedBy !== undefined && !staleColdRequest(system),
       coldRequestedBy: system.coldRequestedBy ?? null,
       lockdown: system.lockdown,
     },

@@ -290,6 +290,19 @@ describe("kexec-tools' coldreboot", () => {
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
     expect(fake.exists('/no-kexec-reboot')).toBe(false);
   });
+
+  it('asks for nothing any more once older than this boot: status says so and plans a kexec', () => {
+    fake = makeFakeRoot();
+    fake.write('/proc/uptime', '3600.00 7000.00\n');
+    fake.write('/no-kexec-reboot', '');
+    const lastWeek = new Date(Date.now() - 7 * 86_400_000);
+    fs.utimesSync(`${fake.dir}/no-kexec-reboot`, lastWeek, lastWeek);
+    expect(statusJson()).toMatchObject({
+      nextReboot: 'kexec',
+      system: { coldRequested: false, coldRequestedBy: '/no-kexec-reboot' },
+      warnings: [expect.stringMatching(/^\/no-kexec-reboot is older than this boot .*; ignored, and removed at the next reboot$/)],
+    });
+  });
 });
 
 
