@@ -15,4 +15,11 @@ export function kexecLoadArgs(kernel: string, initrd: string | undefined, cmdlin
   ];
 }
 
-export const KEXEC_UNLOAD_ARGS: readonly string[] = ['-u'];
+/**
+ * The argv of an unload by the call named: kexec -u is kexec_load's, which a
+ * locked-down kernel refuses (kexec-tools 2.0.25, Debian 12's, tries nothing
+ * else); kexec -s -u is kexec_file_load's, in 2.0.25 and later alike.
+ */
+export function kexecUnloadArgs(syscall: KexecSyscall): string[] {
+  return syscall === 'kexec_file_load' ? ['-s', '-u'] : ['-u'];
+}

@@ -1,11 +1,11 @@
 import type { LoadSpec } from '../plan/plan.js';
 import type { SystemRoot } from '../host/system-root.js';
-import { isKernelLoaded } from '../host/facts.js';
+import { isKernelLoaded, readLockdown } from '../host/facts.js';
 import { runProgram } from '../host/run-program.js';
-import { removeLoadRecord, writeLoadRecord, type KexecSyscall } from '../host/load-record.js';
+import { readLoadRecord, removeLoadRecord, writeLoadRecord, type KexecSyscall } from '../host/load-record.js';
 import { COMBINED_INITRD } from '../host/paths.js';
 import { combineInitrds, removeCombinedInitrd } from './initrd-bundle.js';
-import { KEXEC_UNLOAD_ARGS, kexecLoadArgs } from './kexec-args.js';
+import { kexecLoadArgs, kexecUnloadArgs } from './kexec-args.js';
 
 export interface RunOutcome {
   readonly ok: boolean;
@@ -102,13 +102,31 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
     return { ok: result.exitCode === 0, timedOut: result.timedOut, output: result.output, failure: result.startError };
   }
 
+  /**
+   * The unload calls to try, in order: kexec_file_load's where the kernel is
+   * locked down (it refuses kexec_load's) or loaded our kernel with it,
+   * kexec_load's first otherwise; either call unloads any image.
+   */
+  function unloadCalls(): readonly KexecSyscall[] {
+    if (readLockdown(root) !== 'none') return ['kexec_file_load'];
+    return readLoadRecord(root)?.syscall === 'kexec_file_load' ? ['kexec_file_load', 'kexec_load'] : ['kexec_load', 'kexec_file_load'];
+  }
+
   async function unload(minimumMs = 0): Promise<RunOutcome> {
-    const result = await call(KEXEC_UNLOAD_ARGS, minimumMs);
-    const failure = result.ok ? undefined : result.timedOut ? 'kexec -u did not finish in time' : `kexec -u failed: ${result.failure ?? result.output}`;
-    if (isKernelLoaded(root)) return { ok: false, detail: failure ?? 'kexec -u returned but a kernel is still loaded' };
-    // Only now: without its record, a kernel of ours still loaded would pass for one loaded by hand, which beats the configuration.
-    removeLoadRecord(root);
-    return { ok: true, detail: failure ? `no kernel is loaded (${failure})` : 'unloaded' };
+    const failures: string[] = [];
+    for (const syscall of unloadCalls()) {
+      const args = kexecUnloadArgs(syscall);
+      const result = await call(args, minimumMs);
+      const command = `kexec ${args.join(' ')}`;
+      if (!result.ok) failures.push(result.timedOut ? `${command} did not finish in time` : `${command} failed: ${result.failure ?? result.output}`);
+      if (!isKernelLoaded(root)) {
+        // Only now: without its record, a kernel of ours still loaded would pass for one loaded by hand, which beats the configuration.
+        removeLoadRecord(root);
+        return { ok: true, detail: failures.length > 0 ? `no kernel is loaded (${failures.join('; ')})` : 'unloaded' };
+      }
+      if (result.ok) failures.push(`${command} returned but a kernel is still loaded`);
+    }
+    return { ok: false, detail: failures.join('; ') };
   }
 
   /**
@@ -155,6 +173,12 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
   }
 
   async function load(spec: LoadSpec): Promise<LoadOutcome> {
+    // kexec_loaded is the kernel's only word that a load took, and kexec has
+    // exited 0 leaving an older image in place: that image goes first.
+    if (isKernelLoaded(root)) {
+      const cleared = await unload();
+      if (!cleared.ok) return { ok: false, detail: `cannot replace the loaded kernel: ${cleared.detail}`, unverifiedKernelLoaded: true };
+    }
     let failure: string;
     try {
       const loaded = await loadAndRecord(spec);
@@ -163,9 +187,13 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
     } catch (error) {
       failure = `cannot load: ${(error as Error).message}`;
     }
-    // kexec may have failed before reaching the kernel, leaving an older image
-    // loaded: nothing unverified may stay. A load that timed out has used up
-    // the deadline, so this unload gets a little time of its own.
+    // A load cut short may have left its image loaded: nothing unverified may
+    // stay. A load that timed out has used up the deadline, so this unload
+    // gets a little time of its own.
+    if (!isKernelLoaded(root)) {
+      removeLoadRecord(root);
+      return { ok: false, detail: failure };
+    }
     const unloaded = await unload(CLEAN_UP_AFTER_FAILED_LOAD_MS);
     return unloaded.ok ? { ok: false, detail: failure } : { ok: false, detail: unloadFailed(failure, unloaded), unverifiedKernelLoaded: true };
   }

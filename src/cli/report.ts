@@ -1,6 +1,7 @@
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
 import { SETTINGS } from '../config/settings.js';
 import type { Assessment } from '../commands/assess.js';
+import { staleColdRequest } from '../plan/plan.js';
 import { describeEntry } from '../history/describe.js';
 import { historyJson, whenText } from './history-report.js';
 
@@ -35,7 +36,8 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
       kernelLoaded: system.kernelLoaded,
       kexecSupported: system.kexecSupported,
       kexecProgram: system.kexecProgram ?? null,
-      coldRequested: system.coldRequestedBy !== undefined,
+      // A stale /no-kexec-reboot asks for nothing: the plan's warnings say why.
+      coldRequested: system.coldRequestedBy !== undefined && !staleColdRequest(system),
       coldRequestedBy: system.coldRequestedBy ?? null,
       lockdown: system.lockdown,
     },
@@ -68,7 +70,7 @@ function describeCall({ plan, system, loadRecord }: Assessment): string | undefi
 /** Who signed the kernel image, as read under lockdown (the only time it is read). */
 function describeSignature({ kernelSignature }: Assessment): string | undefined {
   if (!kernelSignature) return undefined;
-  if ('signers' in kernelSignature) return `yes, by ${kernelSignature.signers.join('; ')} (whether the running kernel trusts that key, it decides at load)`;
+  if ('signer' in kernelSignature) return `yes, by ${kernelSignature.signer} (whether the running kernel trusts that key, it decides at load)`;
   if ('unsigned' in kernelSignature) return `no: ${kernelSignature.unsigned}`;
   return `unknown: ${kernelSignature.unusable}`;
 }

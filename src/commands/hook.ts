@@ -1,7 +1,7 @@
 import { assess } from './assess.js';
 import type { Log } from '../host/log.js';
 import { describeOurKernel, whoseKernel } from '../plan/loaded-kernel.js';
-import { matchesPlan, type Plan } from '../plan/plan.js';
+import { matchesPlan, staleColdRequest, type Plan } from '../plan/plan.js';
 import type { SystemRoot } from '../host/system-root.js';
 import type { Programs } from '../host/programs.js';
 import { detectShutdownVerb, type ShutdownVerb } from '../host/shutdown-verb.js';
@@ -9,6 +9,7 @@ import { isKernelLoaded } from '../host/facts.js';
 import { readLoadRecord } from '../host/load-record.js';
 import { carryOut, describeOutcome, type Outcome } from '../act/carry-out.js';
 import { consumeKexecToolsColdFlag } from '../act/kexec-tools-cold-flag.js';
+import { settleFinalStep } from '../act/final-step.js';
 import { clearOneShot } from '../act/one-shot.js';
 import { createKexecRunner, type KexecRunner } from '../act/kexec-runner.js';
 import { readBootId, shutdownStartedAt } from '../host/this-boot.js';
@@ -56,7 +57,7 @@ async function settleLoadedKernel(root: SystemRoot, runner: KexecRunner, plan: P
   const unloaded = await runner.unload().catch((error: unknown) => ({ ok: false, detail: errorMessage(error) }));
   return unloaded.ok
     ? { path: 'firmware', message: `${stoppedBy}; unloaded ${kernel}: it was not verified against the plan` }
-    : { path: 'kexec', message: `${stoppedBy}; ${kernel} was not verified against the plan and could not be unloaded: ${unloaded.detail}` };
+    : { path: 'kexec', message: `${stoppedBy}; ${kernel} was not verified against the plan and could not be unloaded: ${unloaded.detail}`, unverifiedKernelLoaded: true };
 }
 
 /** Leaves the record the next boot completes; a reboot goes on without it. */
@@ -91,11 +92,19 @@ export async function runShutdownHook(
   // Stopped by the init system or by an error, the hook must still say how the
   // reboot ends, and make it end that way.
   const cleanUpRunner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: CLEAN_UP_UNLOAD_MS });
-  const settle = async (stoppedBy: string) => log('err', describeOutcome(await settleLoadedKernel(root, cleanUpRunner, plan, stoppedBy)));
+  const settle = async (stoppedBy: string) => log('err', describeOutcome(settleFinalStep(root, await settleLoadedKernel(root, cleanUpRunner, plan, stoppedBy))));
   const onTerm = () => void settle('stopped by the init system').finally(() => process.exit(0));
   process.once('SIGTERM', onTerm);
   try {
-    const verb = givenVerb ?? (await detectShutdownVerb(root, programs, Math.min(VERB_QUERY_MS, limits.totalMs)));
+    const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
+    const answer = givenVerb ? { verb: givenVerb } : await detectShutdownVerb(root, programs, Math.min(VERB_QUERY_MS, limits.totalMs));
+    if ('unknown' in answer) {
+      // Perhaps a reboot, with nothing checked: only a kernel loaded by hand may stay.
+      const outcome = await settleLoadedKernel(root, runner, undefined, `cannot tell whether this is a reboot (${answer.unknown})`);
+      log('warning', describeOutcome(settleFinalStep(root, outcome)));
+      return;
+    }
+    const { verb } = answer;
     if (verb !== 'reboot' && verb !== 'kexec') {
       log('info', verb ? `${verb}: no kexec` : 'not a reboot (no reboot job queued): no kexec');
       return;
@@ -109,14 +118,13 @@ export async function runShutdownHook(
     const assessment = await assess(root, programs);
     plan = assessment.plan;
     for (const warning of assessment.plan.warnings) log('warning', warning);
-    const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
-    const outcome = await carryOut(assessment.plan, runner, assessment.system.kernelLoaded);
+    const outcome = settleFinalStep(root, await carryOut(assessment.plan, runner, assessment.system.kernelLoaded));
     log(outcome.path === 'kexec' ? 'notice' : 'warning', describeOutcome(outcome));
     const { whyNotSystemd, ...requestedAt } = await requested;
     // systemd 257 forgets a stopped target's times (all 0 by then): there the hook's start is the rule, not news.
     if (whyNotSystemd) log('debug', `reboot history: counting from the hook's start, not systemd's (${whyNotSystemd})`);
     recordReboot(root, log, { bootId: readBootId(root), requested: requestedAt, verb, plan, outcome, loadRecord: assessment.loadRecord });
-    const kexecToolsFlag = consumeKexecToolsColdFlag(root);
+    const kexecToolsFlag = consumeKexecToolsColdFlag(root, staleColdRequest(assessment.system));
     if (kexecToolsFlag) log(kexecToolsFlag.ok ? 'info' : 'warning', kexecToolsFlag.detail);
     const { oneShot } = assessment.target;
     if (outcome.path === 'kexec' && oneShot) {

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { SystemRoot } from './system-root.js';
-import { KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN } from './paths.js';
+import { KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN, UPTIME } from './paths.js';
 import { isExecutable, type Programs } from './programs.js';
 import { MAX_BYTES, readTextFile, type TextRead } from './read-file.js';
 
@@ -14,6 +14,10 @@ export interface SystemFacts {
   readonly kernelLoaded: boolean;
   /** The flag file by which a firmware restart was asked for (kexec-tools' coldreboot makes it), if any. */
   readonly coldRequestedBy: string | undefined;
+  /** When that file was last modified, by the wall clock (ms since the epoch). */
+  readonly coldRequestMadeMs?: number;
+  /** When this boot started, by the wall clock now: now minus /proc/uptime. */
+  readonly bootStartedMs?: number;
   /** The kexec program, or undefined when it cannot be run. */
   readonly kexecProgram: string | undefined;
   readonly lockdown: Lockdown;
@@ -41,12 +45,29 @@ export function parseLockdown(text: string | undefined): Lockdown {
   return active === 'integrity' || active === 'confidentiality' ? active : 'none';
 }
 
+export const readLockdown = (root: SystemRoot): Lockdown => parseLockdown(readAttribute(root, LOCKDOWN));
+
+function modifiedMs(root: SystemRoot, systemPath: string): number | undefined {
+  try {
+    return statSync(root.path(systemPath)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function bootStartedMs(root: SystemRoot): number | undefined {
+  const uptime = Number(readAttribute(root, UPTIME)?.split(/\s+/)[0]);
+  return Number.isFinite(uptime) && uptime > 0 ? Date.now() - uptime * 1000 : undefined;
+}
+
 export function readSystemFacts(root: SystemRoot, programs: Programs): SystemFacts {
   return {
     kexecSupported: existsSync(root.path(KEXEC_LOADED)),
     kernelLoaded: isKernelLoaded(root),
     coldRequestedBy: existsSync(root.path(KEXEC_TOOLS_COLD_FLAG)) ? KEXEC_TOOLS_COLD_FLAG : undefined,
+    coldRequestMadeMs: modifiedMs(root, KEXEC_TOOLS_COLD_FLAG),
+    bootStartedMs: bootStartedMs(root),
     kexecProgram: isExecutable(programs.kexec) ? programs.kexec : undefined,
-    lockdown: parseLockdown(readAttribute(root, LOCKDOWN)),
+    lockdown: readLockdown(root),
   };
 }

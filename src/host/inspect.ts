@@ -3,7 +3,7 @@ import { isUnusable, type Unusable } from '../unusable.js';
 import type { SystemRoot } from './system-root.js';
 import { openRegularFile, whyUnread } from './read-file.js';
 import { untrustedBecause } from './trust.js';
-import { findCertificateTable, HEADER_BYTES, signersInCertificateTable } from './pe-signature.js';
+import { findCertificateTable, HEADER_BYTES, signerInCertificateTable } from './pe-signature.js';
 
 /** Which file a load was made from: a changed or replaced file is a different one. */
 export interface FileIdentity {
@@ -88,8 +88,8 @@ export function inspectKernel(root: SystemRoot, systemPath: string): FileFacts {
   );
 }
 
-/** A kernel image's Authenticode signatures: who signed it, that nobody did, or why that could not be read. */
-export type KernelSignature = { readonly signers: readonly string[] } | { readonly unsigned: string } | Unusable;
+/** A kernel image's Authenticode signature, the one the kernel checks: who signed it, that nobody did, or why that cannot be told or will be refused. */
+export type KernelSignature = { readonly signer: string } | { readonly unsigned: string } | Unusable;
 
 /**
  * Reads the signers of a kernel image (see pe-signature.ts). Only a locked-down
@@ -105,8 +105,7 @@ export function readKernelSignature(root: SystemRoot, systemPath: string): Kerne
     if ('unreadable' in table) return { unusable: `cannot read the signature of ${systemPath}: ${table.unreadable}` };
     const bytes = readAt(opened.fd, table.size, table.offset);
     if (bytes.length !== table.size) return { unusable: `cannot read the signature of ${systemPath}: its certificate table runs past the end of the file` };
-    const signers = signersInCertificateTable(bytes);
-    return signers.length > 0 ? { signers } : { unsigned: 'its certificate table holds no Authenticode signature' };
+    return { signer: signerInCertificateTable(bytes) };
   } catch (error) {
     return { unusable: `cannot read the signature of ${systemPath}: ${(error as Error).message}` };
   } finally {

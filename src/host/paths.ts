@@ -10,6 +10,12 @@ export const STATE_DIR = '/run/kexec-reboot';
 export const KEXEC_TOOLS_COLD_FLAG = '/no-kexec-reboot';
 export const COMBINED_INITRD = `${STATE_DIR}/initrd.img`;
 export const SYSTEMD_RUNNING = '/run/systemd/system';
+/**
+ * Written by the shutdown hook when a kernel it could not verify stays
+ * loaded, with the reason: the final kexec -e (init/system-shutdown) then
+ * starts nothing, as for /no-kexec-reboot.
+ */
+export const NO_KEXEC_MARKER = `${STATE_DIR}/no-kexec`;
 /** What kexec-reboot loaded, so a kernel loaded ahead of time can be checked against the plan. */
 export const LOAD_RECORD = `${STATE_DIR}/loaded.json`;
 /** Kept across boots: the last reboots, with how each ended (reboot-history.ts). */

@@ -83,7 +83,22 @@ const hexSerial = (hex: string) => hex.toUpperCase().replace(/^(00)+(?=.)/, '');
 /** "CN=Debian Secure Boot Signer\nO=Debian" -> "CN=Debian Secure Boot Signer, O=Debian" */
 const oneLine = (subject: string) => subject.split('\n').filter(Boolean).join(', ');
 
-/** The subject of the certificate that signed one PKCS#7 SignedData blob. */
+const bytesOf = (blob: Buffer, element: Der) => blob.subarray(element.from, element.end);
+const INTEGER = 0x02;
+
+/** An issuer Name and serial number as DER, which is how a SignerInfo names its certificate and the kernel matches it (pkcs7_verify.c). */
+function issuerAndSerial(blob: Buffer, issuer: Der | undefined, serial: Der | undefined, whose: string): Buffer {
+  return Buffer.concat([bytesOf(blob, expect(issuer, SEQUENCE, `${whose} issuer`)), bytesOf(blob, expect(serial, INTEGER, `${whose} serial number`))]);
+}
+
+/** A certificate's issuer and serial number: tbsCertificate's fields, after the optional [0] version. */
+function certificateIssuerAndSerial(blob: Buffer, certificate: Der): Buffer {
+  const fields = children(blob, expect(children(blob, certificate)[0], SEQUENCE, 'tbsCertificate'));
+  const [serial, , issuer] = fields[0]?.tag === CONTEXT_0 ? fields.slice(1) : fields;
+  return issuerAndSerial(blob, issuer, serial, "a certificate's");
+}
+
+/** The subject of the certificate that signed one PKCS#7 SignedData blob, found by issuer and serial number. */
 function signerOf(blob: Buffer): string {
   const contentInfo = expect(der(blob, 0, blob.length), SEQUENCE, 'PKCS#7 ContentInfo');
   const explicit = expect(children(blob, contentInfo)[1], CONTEXT_0, 'PKCS#7 content');
@@ -93,23 +108,32 @@ function signerOf(blob: Buffer): string {
   const signerInfos = expect(parts.at(-1), SET, 'SignerInfos');
   const signerInfo = expect(children(blob, signerInfos)[0], SEQUENCE, 'SignerInfo');
   const sid = expect(children(blob, signerInfo)[1], SEQUENCE, 'the signer (issuer and serial number)');
-  const serial = expect(children(blob, sid)[1], 0x02, "the signer's serial number");
-  const wanted = hexSerial(blob.toString('hex', serial.start, serial.end));
-  const certs = certificates ? children(blob, certificates).map((c) => new X509Certificate(blob.subarray(c.from, c.end))) : [];
-  const signer = certs.find((cert) => hexSerial(cert.serialNumber) === wanted);
-  return signer ? oneLine(signer.subject) : `an unknown certificate (serial ${wanted}, not in the signature)`;
+  const [issuer, serial] = children(blob, sid);
+  const wanted = issuerAndSerial(blob, issuer, serial, "the signer's");
+  const signer = (certificates ? children(blob, certificates) : []).find((certificate) => certificateIssuerAndSerial(blob, certificate).equals(wanted));
+  if (signer) return oneLine(new X509Certificate(bytesOf(blob, signer)).subject);
+  return `an unknown certificate (serial ${hexSerial(blob.toString('hex', serial!.start, serial!.end))}: no certificate in the signature has its issuer and serial number)`;
 }
 
-/** The signers' subjects, one per signature in the certificate table; throws on what it cannot parse. */
-export function signersInCertificateTable(table: Buffer): string[] {
-  const signers: string[] = [];
-  for (let at = 0; at + 8 <= table.length; ) {
-    const length = table.readUInt32LE(at);
-    const type = table.readUInt16LE(at + 6);
-    if (length < 8 || at + length > table.length) throw new Error('a WIN_CERTIFICATE entry runs past the table');
-    if (type === WIN_CERT_TYPE_PKCS_SIGNED_DATA) signers.push(signerOf(table.subarray(at + 8, at + length)));
-    // Entries are 8-byte aligned.
-    at += (length + 7) & ~7;
+/**
+ * The signer of an image, as the kernel judges it (verify_pefile.c): only the
+ * first entry of the certificate table counts. Throws, with the reason, on
+ * what the kernel would refuse or what cannot be parsed.
+ */
+export function signerInCertificateTable(table: Buffer): string {
+  if (table.length < 8) throw new Error('the certificate table is too short for a WIN_CERTIFICATE entry');
+  const length = table.readUInt32LE(0);
+  const type = table.readUInt16LE(6);
+  if (length < 8 || length > table.length) throw new Error('a WIN_CERTIFICATE entry runs past the table');
+  if (type !== WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+    throw new Error(`the first entry of the certificate table is not an Authenticode signature (WIN_CERTIFICATE type 0x${type.toString(16)}): the running kernel refuses the image`);
   }
-  return signers;
+  const signer = signerOf(table.subarray(8, length));
+  // Entries are 8-byte aligned; 6.1 takes a table that is exactly its first entry, aligned.
+  if (((length + 7) & ~7) !== table.length) {
+    throw new Error(
+      `the certificate table holds more than its first signature (by ${signer}): Linux 6.1 (Debian 12) refuses such an image ("Signature wrapper len wrong"), later kernels check only the first`,
+    );
+  }
+  return signer;
 }

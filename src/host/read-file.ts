@@ -10,9 +10,26 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
+import * as nodeBuffer from 'node:buffer';
 import type { SystemRoot } from './system-root.js';
 import { untrustedBecause } from './trust.js';
+
+/**
+ * buffer.isUtf8 is Node 18.14's; Debian 12.0 shipped 18.13. The package
+ * depends on 18.19 (execa's minimum), but should an older Node run this
+ * anyway, every read must not fail for it: a fatal TextDecoder tells the same.
+ */
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+const isUtf8 =
+  nodeBuffer.isUtf8 ??
+  ((bytes: Buffer): boolean => {
+    try {
+      fatalUtf8.decode(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -26,13 +26,17 @@ export function verbFromJobs(listJobs: string): ShutdownVerb | undefined {
   return undefined;
 }
 
+/** systemd's answer: the verb of the queued shutdown (none queued: undefined), or why it cannot be told. */
+export type VerbAnswer = { readonly verb: ShutdownVerb | undefined } | { readonly unknown: string };
+
 /**
  * Asks systemd which shutdown is under way. The unit's ExecStop runs for every
- * shutdown; only the queued job tells a reboot from a poweroff. Undefined when
- * it cannot be told, which the caller treats as "not a reboot".
+ * shutdown; only the queued job tells a reboot from a poweroff.
  */
-export async function detectShutdownVerb(root: SystemRoot, programs: Programs, timeoutMs: number): Promise<ShutdownVerb | undefined> {
-  if (!existsSync(root.path(SYSTEMD_RUNNING))) return undefined;
+export async function detectShutdownVerb(root: SystemRoot, programs: Programs, timeoutMs: number): Promise<VerbAnswer> {
+  if (!existsSync(root.path(SYSTEMD_RUNNING))) return { unknown: 'systemd is not running, and no --verb was given' };
   const result = await runProgram(programs.systemctl, ['list-jobs', '--no-legend', '--plain', '--no-pager'], { timeoutMs });
-  return result.exitCode === 0 ? verbFromJobs(result.output) : undefined;
+  if (result.exitCode === 0) return { verb: verbFromJobs(result.output) };
+  if (result.timedOut) return { unknown: `systemctl list-jobs gave no answer in ${timeoutMs / 1000} s` };
+  return { unknown: `systemctl list-jobs failed (${result.startError ?? `exit code ${result.exitCode}`}): ${result.output.trim().slice(0, 200)}` };
 }

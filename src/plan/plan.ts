@@ -88,6 +88,32 @@ const cold = (reason: ColdReason, why: string, warnings: readonly string[] = [])
 const COLD_REQUEST_WHY = `${KEXEC_TOOLS_COLD_FLAG} exists: a firmware restart was asked for (by coldreboot, or by hand)`;
 
 /**
+ * How much older than this boot's start /no-kexec-reboot must be to count as
+ * left over. Both times come from the wall clock, which NTP may have stepped
+ * between the flag being made and now (a server's hardware clock drifts
+ * seconds to minutes), and a file's mtime is only as fine as the
+ * filesystem's clock: a flag made in this boot must never pass for an old
+ * one, since that would kexec a reboot asked to go through firmware. Five
+ * minutes covers that; a flag left less than five minutes before this boot
+ * started only costs one more firmware reboot, as it always did.
+ */
+const STALE_COLD_REQUEST_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Why /no-kexec-reboot asks for nothing any more: it asks for one firmware
+ * restart, and one older than this boot was left by a restart that never
+ * reached the hook to remove it, and was itself through firmware (a reboot
+ * -f, a crash, a power cut). Undefined while it still counts, or when its
+ * age cannot be told.
+ */
+export function staleColdRequest(system: SystemFacts): string | undefined {
+  const { coldRequestedBy, coldRequestMadeMs, bootStartedMs } = system;
+  if (!coldRequestedBy || coldRequestMadeMs === undefined || bootStartedMs === undefined) return undefined;
+  if (coldRequestMadeMs >= bootStartedMs - STALE_COLD_REQUEST_MARGIN_MS) return undefined;
+  return `${coldRequestedBy} is older than this boot (made at ${new Date(coldRequestMadeMs).toISOString()}, the boot started at ${new Date(bootStartedMs).toISOString()}): the firmware reboot it asked for has happened (a reboot -f, a crash or a power cut kept it from being removed)`;
+}
+
+/**
  * Whether the configuration and the files allow loading a kernel, as if
  * nothing were loaded: a kexec plan that loads, or a cold one with the reason.
  */
@@ -155,9 +181,14 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
  */
 export function planReboot(input: PlanInput): Plan {
   const { system, target } = input;
-  const warnings = [...input.reading.warnings.map(formatDiagnostic), ...(target.bootloaderFallback ? [target.bootloaderFallback] : [])];
+  const stale = staleColdRequest(system);
+  const warnings = [
+    ...input.reading.warnings.map(formatDiagnostic),
+    ...(target.bootloaderFallback ? [target.bootloaderFallback] : []),
+    ...(stale ? [`${stale}; ignored, and removed at the next reboot`] : []),
+  ];
 
-  if (system.coldRequestedBy) return cold('cold-requested', COLD_REQUEST_WHY, warnings);
+  if (system.coldRequestedBy && !stale) return cold('cold-requested', COLD_REQUEST_WHY, warnings);
   const loaded = whoseKernel(system.kernelLoaded, input.loadRecord);
   if (loaded.by === 'hand') {
     return {

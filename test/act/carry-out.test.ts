@@ -30,11 +30,11 @@ describe('carryOut', () => {
     expect(await carryOut(plan, runner, false)).toEqual({ path: 'firmware', message: 'kexec failed: bad image' });
   });
 
-  it('does not claim firmware when a failed load left a kernel that could not be unloaded', async () => {
+  it('marks a kernel that a failed load left and that could not be unloaded, for the final step to refuse', async () => {
     const detail = 'kexec failed: bad image, but the loaded kernel could not be unloaded: kexec -u did not finish in time';
     const { runner } = recordingRunner({ ok: false, detail, unverifiedKernelLoaded: true });
     const plan: Plan = { action: 'kexec', reason: 'configured', why: 'x', load, warnings: [] };
-    expect(await carryOut(plan, runner, false)).toEqual({ path: 'kexec', message: detail });
+    expect(await carryOut(plan, runner, false)).toEqual({ path: 'kexec', message: detail, unverifiedKernelLoaded: true });
   });
 
   it('leaves a kernel loaded by hand alone', async () => {

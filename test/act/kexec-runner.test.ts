@@ -14,8 +14,10 @@ const runnerFor = (f: FakeRoot, callTimeoutMs = 5_000) => createKexecRunner({ ro
 /** A kexec whose -u fails and leaves the kernel loaded, as when the kernel is busy. */
 function refuseUnload(f: FakeRoot) {
   const script = fs.readFileSync(f.programs.kexec, 'utf8');
-  fs.writeFileSync(f.programs.kexec, script.replace(/-u\) echo 0 > '[^']*' ;;/, `-u) echo 'kexec_unload failed: Device or resource busy' >&2; exit 1 ;;`));
+  fs.writeFileSync(f.programs.kexec, script.replace('\ncase "$*" in\n', `\ncase "$*" in\n  -u|'-s -u') echo 'kexec_unload failed: Device or resource busy' >&2; exit 1 ;;\n`));
 }
+
+const lockedDown = (f: FakeRoot) => f.write('/sys/kernel/security/lockdown', 'none [integrity] confidentiality\n');
 
 describe('createKexecRunner', () => {
   it('loads with the exact argv and checks the kernel took it', async () => {
@@ -33,7 +35,7 @@ describe('createKexecRunner', () => {
     fake.write('/sys/kernel/kexec_loaded', '1\n');
     fake.setKexecMode('fail');
     expect((await runnerFor(fake).load(spec)).ok).toBe(false);
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-u', '-s']);
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
   });
 
@@ -95,14 +97,14 @@ describe('createKexecRunner', () => {
     fake.setKexecMode('no-file-load');
     const outcome = await runnerFor(fake).load(loadSpec({ lockedDown: true }));
     expect(outcome).toMatchObject({ ok: false, detail: 'kexec failed: syscall kexec_file_load not available.' });
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s']);
   });
 
   it('does not fall back after a signature refusal', async () => {
     fake = makeFakeRoot();
     fake.setKexecMode('eperm');
     await runnerFor(fake).load(spec);
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s']);
   });
 
   it('gives up on a hanging kexec within its limit and unloads whatever it may have left', async () => {
@@ -110,7 +112,7 @@ describe('createKexecRunner', () => {
     fake.setKexecMode('hang');
     const outcome = await runnerFor(fake, 500).load(spec);
     expect(outcome).toEqual({ ok: false, detail: 'kexec -l did not finish in time' });
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s', '-u']);
+    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-s']);
   }, 4_000);
 
   it('respects the overall deadline over the per-call limit', async () => {
@@ -126,7 +128,7 @@ describe('createKexecRunner', () => {
     fake.setKexecMode('hang');
     // An unload that takes a moment, as a real kexec -u does (process start, syscall).
     const script = fs.readFileSync(fake.programs.kexec, 'utf8');
-    fs.writeFileSync(fake.programs.kexec, script.replace(/-u\) echo 0 >/, '-u) sleep 0.2; echo 0 >'));
+    fs.writeFileSync(fake.programs.kexec, script.replace('-u) case', '-u) sleep 0.2; case'));
     const runner = createKexecRunner({ root: fake.root, kexec: fake.programs.kexec, callTimeoutMs: 60_000, deadline: Date.now() + 300 });
     expect(await runner.load(spec)).toEqual({ ok: false, detail: 'kexec -l did not finish in time' });
     expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
@@ -157,18 +159,21 @@ describe('createKexecRunner', () => {
     const runner = runnerFor(fake);
     await runner.load(spec);
     refuseUnload(fake);
-    expect(await runner.unload()).toMatchObject({ ok: false, detail: expect.stringMatching(/^kexec -u failed: kexec_unload failed/) });
+    expect(await runner.unload()).toMatchObject({ ok: false, detail: expect.stringMatching(/^kexec -s -u failed: kexec_unload failed.*; kexec -u failed: kexec_unload failed/) });
     expect(readLoadRecord(fake.root)?.fingerprint).toEqual(spec.fingerprint);
   });
 
   it('says so when the kernel left by a failed load cannot be unloaded', async () => {
     fake = makeFakeRoot();
-    fake.write('/sys/kernel/kexec_loaded', '1\n');
     fake.setKexecMode('fail');
+    // The image goes just after the load, as when a kernel is busy only for a moment.
+    const script = fs.readFileSync(fake.programs.kexec, 'utf8');
+    fs.writeFileSync(fake.programs.kexec, script.replace("fail) echo", `fail) echo 1 > '${fake.dir}/sys/kernel/kexec_loaded'; echo`));
     refuseUnload(fake);
     expect(await runnerFor(fake).load(spec)).toEqual({
       ok: false,
-      detail: 'kexec failed: kexec_load failed: Invalid argument, but the loaded kernel could not be unloaded: kexec -u failed: kexec_unload failed: Device or resource busy',
+      detail:
+        'kexec failed: kexec_load failed: Invalid argument, but the loaded kernel could not be unloaded: kexec -u failed: kexec_unload failed: Device or resource busy; kexec -s -u failed: kexec_unload failed: Device or resource busy',
       unverifiedKernelLoaded: true,
     });
   });
@@ -179,7 +184,48 @@ describe('createKexecRunner', () => {
     fs.chmodSync(`${fake.dir}/run/kexec-reboot`, 0o777);
     const outcome = await runnerFor(fake).load(spec);
     expect(outcome).toMatchObject({ ok: false, detail: expect.stringMatching(/^cannot load: \/run\/kexec-reboot is not a directory owned by uid \d+ and closed to others/) });
-    expect(fake.invocations('kexec').map((i) => i.argv[0])).toEqual(['-u']);
+    expect(fake.invocations('kexec')).toEqual([]);
+  });
+
+  it('unloads with kexec -s -u under lockdown, which refuses the kexec_load call kexec -u makes', async () => {
+    fake = makeFakeRoot();
+    lockedDown(fake);
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(await runnerFor(fake).unload()).toEqual({ ok: true, detail: 'unloaded' });
+    expect(fake.invocations('kexec').map((i) => i.argv)).toEqual([['-s', '-u']]);
+  });
+
+  it('unloads a kernel it loaded with kexec_file_load with kexec -s -u, and falls back to kexec -u where that leaves it loaded', async () => {
+    fake = makeFakeRoot();
+    const runner = runnerFor(fake);
+    await runner.load(spec);
+    expect(await runner.unload()).toEqual({ ok: true, detail: 'unloaded' });
+    expect(fake.invocations('kexec').map((i) => i.argv).slice(1)).toEqual([['-s', '-u']]);
+    await runner.load(spec);
+    // A kexec -s -u that leaves the kernel loaded (kexec-tools without the file call's unload).
+    const script = fs.readFileSync(fake.programs.kexec, 'utf8');
+    fs.writeFileSync(fake.programs.kexec, script.replace("'-s -u') echo 0", "'-s -u') echo 1"));
+    expect(await runner.unload()).toEqual({ ok: true, detail: 'no kernel is loaded (kexec -s -u returned but a kernel is still loaded)' });
+    expect(fake.invocations('kexec').map((i) => i.argv).slice(3)).toEqual([['-s', '-u'], ['-u']]);
+  });
+
+  it('unloads an older image before loading, so that kexec_loaded proves the new one took', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    // kexec exits 0 without replacing the image: only an unload first shows it.
+    fake.setKexecMode('lie');
+    expect(await runnerFor(fake).load(spec)).toMatchObject({ ok: false, detail: expect.stringMatching(/says no kernel is loaded/) });
+    const [first, second] = fake.invocations('kexec').map((i) => i.argv);
+    expect(first).toEqual(['-u']);
+    expect(second?.slice(0, 2)).toEqual(['-s', '-l']);
+  });
+
+  it('loads nothing over an older image it cannot unload', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    refuseUnload(fake);
+    expect(await runnerFor(fake).load(spec)).toMatchObject({ ok: false, unverifiedKernelLoaded: true, detail: expect.stringMatching(/^cannot replace the loaded kernel: kexec -u failed/) });
+    expect(fake.invocations('kexec').map((i) => i.argv).some((argv) => argv.includes('-l'))).toBe(false);
   });
 
   it('unloads and checks the kernel let go', async () => {

@@ -93,14 +93,18 @@ describe('runShutdownHook after an unexpected error', () => {
     expect(kernelLoaded()).toBe(true);
   });
 
-  it('says the kernel will boot when it cannot unload one it could not check', async () => {
+  it('leaves the final step a kernel it could not check nor unload with word not to start it', async () => {
     fake = makeFakeRoot();
     await hookFailingAt(undefined);
     fs.writeFileSync(fake.programs.kexec, '#!/bin/sh\necho "kexec_unload failed: Device or resource busy" >&2\nexit 1\n');
     const lines = await hookFailingAt('assess');
+    const busy = 'failed: kexec_unload failed: Device or resource busy';
     expect(lines[1]).toMatch(
-      new RegExp(`^err: reboot by kexec: unexpected error: boom; ${KERNEL} \\(loaded at .*\\) was not verified against the plan and could not be unloaded: kexec -u failed: kexec_unload failed: Device or resource busy$`),
+      new RegExp(
+        `^err: reboot through firmware: unexpected error: boom; ${KERNEL} \\(loaded at .*\\) was not verified against the plan and could not be unloaded: kexec -s -u ${busy}; kexec -u ${busy}; the final kexec -e will not start it$`,
+      ),
     );
     expect(kernelLoaded()).toBe(true);
+    expect(fake.exists('/run/kexec-reboot/no-kexec')).toBe(true);
   });
 });

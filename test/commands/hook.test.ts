@@ -88,10 +88,68 @@ describe('runShutdownHook', () => {
     expect(fake.invocations('kexec')).toEqual([]);
   });
 
-  it('does nothing when it cannot tell that this is a reboot', async () => {
+  it('loads nothing when systemd has no reboot queued, and says why when there is no systemd to ask', async () => {
     fake = makeFakeRoot();
+    expect(await hook()).toEqual(['warning: reboot through firmware: cannot tell whether this is a reboot (systemd is not running, and no --verb was given); no kernel is loaded']);
+    underSystemd('1077 ssh.service stop running\n');
     expect(await hook()).toEqual(['info: not a reboot (no reboot job queued): no kexec']);
     expect(fake.invocations('kexec')).toEqual([]);
+  });
+
+  it('says that systemctl failed, not that no reboot is queued, and unloads its own kernel when it cannot tell the verb', async () => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    await hook('reboot');
+    underSystemd('');
+    fs.writeFileSync(fake.programs.systemctl, '#!/bin/sh\necho "Failed to connect to bus: Connection refused" >&2\nexit 1\n');
+    const lines = await hook();
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^warning: reboot through firmware: cannot tell whether this is a reboot \(systemctl list-jobs failed \(exit code 1\): Failed to connect to bus: Connection refused\); unloaded \/boot\/vmlinuz-6\.1\.0-9-amd64 \(loaded at .*\): it was not verified against the plan$/,
+      ),
+    ]);
+    expect(fake.read('/sys/kernel/kexec_loaded').trim()).toBe('0');
+  });
+
+  it('leaves the final kexec -e a kernel it must not start, when a failed load could not be unloaded: firmware, and the history names no kernel', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    fake.write('/run/kexec-reboot/loaded.json', '{"loadedAt":"2026-12-01T10:00:00.000Z"}\n');
+    fake.setKexecMode('fail');
+    const script = fs.readFileSync(fake.programs.kexec, 'utf8');
+    fs.writeFileSync(fake.programs.kexec, script.replace('\ncase "$*" in\n', `\ncase "$*" in\n  -u|'-s -u') echo 'kexec_unload failed: Device or resource busy' >&2; exit 1 ;;\n`));
+    const lines = await hook('reboot');
+    expect(lines[0]).toMatch(/^warning: reboot through firmware: cannot replace the loaded kernel: .*; the final kexec -e will not start it$/);
+    expect(fake.read('/run/kexec-reboot/no-kexec')).toMatch(/^cannot replace the loaded kernel: /);
+    const [entry] = readHistory(fake.root).history.reboots;
+    expect(entry?.request).toMatchObject({ path: 'firmware' });
+    expect(entry?.request?.kernel).toBeUndefined();
+  });
+
+  it('ignores and removes a /no-kexec-reboot left from before this boot: the firmware reboot it asked for has happened', async () => {
+    fake = makeFakeRoot();
+    fake.write('/proc/uptime', '3600.00 7000.00\n');
+    fake.write('/no-kexec-reboot', '');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    fs.utimesSync(`${fake.dir}/no-kexec-reboot`, twoHoursAgo, twoHoursAgo);
+    const lines = await hook('reboot');
+    expect(lines).toEqual([
+      expect.stringMatching(/^warning: \/no-kexec-reboot is older than this boot \(made at .*, the boot started at .*\): the firmware reboot it asked for has happened/),
+      'notice: reboot by kexec: loaded /boot/vmlinuz-6.1.0-9-amd64 with kexec_file_load (LOAD_KEXEC is true (default))',
+      expect.stringMatching(/^info: removed stale \/no-kexec-reboot: \/no-kexec-reboot is older than this boot/),
+    ]);
+    expect(fake.exists('/no-kexec-reboot')).toBe(false);
+  });
+
+  it('honours a /no-kexec-reboot made during this boot, or when the boot\'s start cannot be told', async () => {
+    fake = makeFakeRoot();
+    fake.write('/proc/uptime', '3600.00 7000.00\n');
+    fake.write('/no-kexec-reboot', '');
+    expect((await hook('reboot'))[0]).toMatch(/^warning: reboot through firmware: \/no-kexec-reboot exists/);
+    fake.remove('/proc/uptime');
+    fake.write('/no-kexec-reboot', '');
+    fs.utimesSync(`${fake.dir}/no-kexec-reboot`, new Date(0), new Date(0));
+    expect((await hook('reboot'))[0]).toMatch(/^warning: reboot through firmware: \/no-kexec-reboot exists/);
   });
 
   it('logs why the reboot goes through firmware when the kernel is missing', async () => {

@@ -15,7 +15,7 @@ describe('load', () => {
     fake = makeFakeRoot();
     fake.write('/sys/kernel/kexec_loaded', '1\n');
     expect(await load(fake.root, fake.programs, { dryRun: false })).toEqual({ kind: 'loaded', warnings: [], outcome: { ok: true, detail: `loaded ${KERNEL} with kexec_file_load` } });
-    expect(kexecCalls()).toEqual(['-s']);
+    expect(kexecCalls()).toEqual(['-u', '-s']);
   });
 
   it('with dryRun, gives the exact command and runs nothing', async () => {
@@ -43,6 +43,18 @@ describe('unload', () => {
     fake = makeFakeRoot();
     fake.write('/sys/kernel/kexec_loaded', '1\n');
     expect(await unload(fake.root, fake.programs, { ifOurs: false })).toEqual({ ok: true, detail: 'unloaded' });
+    expect(loaded()).toBe(false);
+  });
+
+  it('unloads with kexec -s -u where the kernel is locked down, or loaded with kexec_file_load, and checks it let go', async () => {
+    fake = makeFakeRoot();
+    fake.write('/sys/kernel/security/lockdown', 'none [integrity] confidentiality\n');
+    fake.write('/sys/kernel/kexec_loaded', '1\n');
+    expect(await unload(fake.root, fake.programs, { ifOurs: false })).toEqual({ ok: true, detail: 'unloaded' });
+    fake.remove('/sys/kernel/security/lockdown');
+    await load(fake.root, fake.programs, { dryRun: false });
+    expect(await unload(fake.root, fake.programs, { ifOurs: true })).toMatchObject({ ok: true });
+    expect(fake.invocations('kexec').map((i) => i.argv.join(' ')).filter((argv) => argv.endsWith('-u'))).toEqual(['-s -u', '-s -u']);
     expect(loaded()).toBe(false);
   });
 

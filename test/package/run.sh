@@ -402,6 +402,18 @@ EOF
   check "$name: hook: reboot with a kernel loaded runs kexec -e, exits 0 when it returns" hook_case 1 reboot -e
   check "$name: hook: poweroff does not kexec" hook_case 1 poweroff ""
   check "$name: hook: nothing loaded, no kexec" hook_case 0 reboot ""
+  refused_case() { # FILE LOADED VERB EXPECTED-CALLS: FILE (/no-kexec-reboot, the hook's marker) present
+    local rc=0
+    echo "the shutdown hook's reason" >"$root$1"
+    hook_case "$2" "$3" "$4" || rc=1
+    rm -f "$root$1"
+    return $rc
+  }
+  # The fake kexec fails every call: both unloads are tried, nothing is started.
+  check "$name: hook: /no-kexec-reboot on a reboot unloads (kexec -s -u, then -u), no kexec -e" refused_case /no-kexec-reboot 1 reboot $'-s -u\n-u'
+  check "$name: hook: /no-kexec-reboot before systemd's own kexec unloads" refused_case /no-kexec-reboot 1 kexec $'-s -u\n-u'
+  check "$name: hook: /run/kexec-reboot/no-kexec unloads, no kexec -e" refused_case /run/kexec-reboot/no-kexec 1 reboot $'-s -u\n-u'
+  check "$name: hook: /no-kexec-reboot on a poweroff, nothing" refused_case /no-kexec-reboot 1 poweroff ""
   exec_stop() { # RUNLEVEL-OR-EMPTY EXPECTED-CALLS
     echo 1 >"$root/sys/kernel/kexec_loaded"
     rm -f "$root/tmp/kexec-calls"
@@ -410,6 +422,14 @@ EOF
   }
   check "$name: kexec-reboot-exec stop in runlevel 6 runs the hook" exec_stop 6 -e
   check "$name: kexec-reboot-exec stop by hand, outside runlevel 6, starts no kernel" exec_stop "" ""
+  exec_stop_refused() { # sysvinit's path to the same hook, with /no-kexec-reboot
+    local rc=0
+    touch "$root/no-kexec-reboot"
+    exec_stop 6 $'-s -u\n-u' || rc=1
+    rm -f "$root/no-kexec-reboot"
+    return $rc
+  }
+  check "$name: kexec-reboot-exec stop in runlevel 6 with /no-kexec-reboot unloads, no kexec -e" exec_stop_refused
   check "$name: kexec-reboot-exec stop in runlevel 0 starts no kernel" exec_stop 0 ""
   rm -rf "$root/sys/kernel" "$root/run/kexec-reboot" "$root/tmp/fake-kexec" "$root/tmp/kexec-calls"
 }
@@ -422,23 +442,30 @@ prerm_unload_checks() {
   cat >"$root/tmp/fake-kexec" <<'EOF'
 #!/bin/sh
 echo "$*" >>/tmp/kexec-calls
-[ "$1" = -u ] && echo 0 >/sys/kernel/kexec_loaded
+case "$*" in -u|"-s -u") echo 0 >/sys/kernel/kexec_loaded ;; esac
 exit 0
 EOF
   chmod 755 "$root/tmp/fake-kexec"
   mkdir -p "$root/sys/kernel"
-  unload_case() { # RECORD(ours|none) EXPECTED-CALLS
+  unload_case() { # RECORD(ours|ours-file|none) EXPECTED-CALLS
     echo 1 >"$root/sys/kernel/kexec_loaded"
     rm -f "$root/tmp/kexec-calls"
-    if [ "$1" = ours ]; then
-      mkdir -p "$root/run/kexec-reboot"
-      echo '{"loadedAt":"2026-12-02T00:00:00.000Z"}' >"$root/run/kexec-reboot/loaded.json"
-    fi
+    mkdir -p "$root/run/kexec-reboot"
+    case $1 in
+      ours) echo '{"loadedAt":"2026-12-02T00:00:00.000Z"}' >"$root/run/kexec-reboot/loaded.json" ;;
+      ours-file) echo '{"loadedAt":"2026-12-02T00:00:00.000Z","syscall":"kexec_file_load"}' >"$root/run/kexec-reboot/loaded.json" ;;
+      none) rm -f "$root/run/kexec-reboot/loaded.json" ;;
+    esac
     in_root env KEXEC_REBOOT_KEXEC=/tmp/fake-kexec sh -c "dpkg -r kexec-reboot >/dev/null && dpkg -i /tmp/kexec-reboot.deb >/dev/null" || return 1
     echo "kexec calls: $(cat "$root/tmp/kexec-calls" 2>/dev/null)"
     [ "$(cat "$root/tmp/kexec-calls" 2>/dev/null)" = "$2" ]
   }
   check "$name: dpkg -r unloads the kernel kexec-reboot loaded" unload_case ours -u
+  check "$name: dpkg -r unloads a kernel loaded with kexec_file_load with kexec -s -u" unload_case ours-file "-s -u"
+  mkdir -p "$root/sys/kernel/security"
+  echo 'none [integrity] confidentiality' >"$root/sys/kernel/security/lockdown"
+  check "$name: dpkg -r under lockdown unloads with kexec -s -u (kexec -u is refused there)" unload_case ours "-s -u"
+  rm -f "$root/sys/kernel/security/lockdown"
   check "$name: dpkg -r leaves a kernel loaded by hand" unload_case none ""
   rm -rf "$root/sys/kernel" "$root/run/kexec-reboot" "$root/tmp/fake-kexec" "$root/tmp/kexec-calls"
 }

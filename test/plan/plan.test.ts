@@ -70,6 +70,18 @@ describe('planReboot', () => {
     expect(plan.why).toMatch(why);
   });
 
+  it('ignores a /no-kexec-reboot made before this boot started, with a margin for a clock set after it, and says so', () => {
+    const bootStartedMs = Date.parse('2026-12-05T10:00:00.000Z');
+    const flag = (madeMs: number) => input({ system: { coldRequestedBy: '/no-kexec-reboot', coldRequestMadeMs: madeMs, bootStartedMs } });
+    const stale = planReboot(flag(bootStartedMs - 3600_000));
+    expect(stale).toMatchObject({ action: 'kexec', reason: 'configured' });
+    expect(stale.warnings).toEqual([
+      '/no-kexec-reboot is older than this boot (made at 2026-12-05T09:00:00.000Z, the boot started at 2026-12-05T10:00:00.000Z): the firmware reboot it asked for has happened (a reboot -f, a crash or a power cut kept it from being removed); ignored, and removed at the next reboot',
+    ]);
+    expect(planReboot(flag(bootStartedMs - 60_000))).toMatchObject({ action: 'cold', reason: 'cold-requested' });
+    expect(planReboot(input({ system: { coldRequestedBy: '/no-kexec-reboot', coldRequestMadeMs: bootStartedMs - 3600_000 } }))).toMatchObject({ action: 'cold' });
+  });
+
   it('keeps a kernel loaded by hand, whatever the configuration says, and says how to undo it', () => {
     const plan = planReboot(input({ system: { kernelLoaded: true }, reading: { config: { ...config, loadKexec: { value: false, origin: 'x:1' } } } }));
     expect(plan).toMatchObject({ action: 'kexec', reason: 'already-loaded' });

@@ -66,9 +66,15 @@ function fakeProgram(dir: string, name: string): string {
   const log = path.join(dir, 'fake', `${name}.log`);
   const loaded = path.join(dir, 'sys/kernel/kexec_loaded');
   const mode = path.join(dir, 'fake/kexec-mode');
+  const lockdown = path.join(dir, 'sys/kernel/security/lockdown');
+  // kexec -u is the kexec_load call, which a locked-down kernel refuses; -s -u is kexec_file_load's unload.
   const kexecBehaviour = `
-case "$1" in
-  -u) echo 0 > '${loaded}' ;;
+case "$*" in
+  -u) case "$(cat '${lockdown}' 2>/dev/null)" in
+        *'[integrity]'*|*'[confidentiality]'*) echo 'kexec unload failed: Permission denied' >&2; exit 1 ;;
+      esac
+      echo 0 > '${loaded}' ;;
+  '-s -u') echo 0 > '${loaded}' ;;
   *)
     mode=$(cat '${mode}' 2>/dev/null || echo ok)
     case "$mode" in
