@@ -27,7 +27,7 @@ export function metricsText(history: History): string {
     ...metric(
       'kexec_reboot_reboots_total',
       'counter',
-      'Boots by how the reboot before them ended: kexec, firmware, kexec-failed (a kexec that came back through firmware), unrecorded (no reboot record: crash, power cut, power-on).',
+      'Boots by how the reboot before them ended: kexec, firmware, kexec-failed (a kexec that came back through firmware), unrecorded (no reboot record: crash, power cut, power-on), unknown (the arrival cannot be told: not x86).',
       Object.entries(history.counts).map(([ended, count]) => [{ ended }, count] as const),
     ),
     ...metric('kexec_reboot_paused', 'gauge', '1 while kexec is paused after a kexec boot that did not come up.', [[{}, history.pause ? 1 : 0]]),

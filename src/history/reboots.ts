@@ -15,7 +15,8 @@ function endingOf(request: RebootRequest | undefined, arrival: Arrival): RebootE
   if (arrival.by === 'kexec') return 'kexec';
   // Planned a kexec, started by a boot loader: the kexec'd kernel never got as far as completing its record.
   if (arrival.by === 'firmware') return request.path === 'kexec' ? 'kexec-failed' : 'firmware';
-  return request.path;
+  // The plan is no evidence: a kexec that came back through firmware would be counted as a kexec.
+  return 'unknown';
 }
 
 export interface Completion {

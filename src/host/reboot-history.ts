@@ -41,14 +41,17 @@ const ArrivalSchema = v.object({
   upAt: Timestamp,
 });
 
-const ENDINGS = ['kexec', 'firmware', 'kexec-failed', 'unrecorded'] as const;
+const ENDINGS = ['kexec', 'firmware', 'kexec-failed', 'unrecorded', 'unknown'] as const;
 
 const RebootEntrySchema = v.object({
   /** Absent for a boot no recorded reboot led to: a crash, a power cut, a power-on, a reboot without the hook. */
   request: v.optional(RebootRequestSchema),
   /** Absent until the next boot completes the entry. */
   arrival: v.optional(ArrivalSchema),
-  /** How the reboot really ended, known with the arrival; kexec-failed: planned a kexec, came back through firmware. */
+  /**
+   * How the reboot really ended, known with the arrival; kexec-failed: planned a kexec, came back through
+   * firmware; unknown: the arrival could not be told (no boot_params), so neither path is claimed.
+   */
   ended: v.optional(v.picklist(ENDINGS)),
 });
 
@@ -62,7 +65,14 @@ const HistorySchema = v.object({
   /** Oldest first. */
   reboots: v.array(RebootEntrySchema),
   /** Since the history began, never trimmed: what the metrics' counters report. */
-  counts: v.object(Object.fromEntries(ENDINGS.map((ending) => [ending, v.number()])) as Record<(typeof ENDINGS)[number], v.NumberSchema<undefined>>),
+  counts: v.object({
+    kexec: v.number(),
+    firmware: v.number(),
+    'kexec-failed': v.number(),
+    unrecorded: v.number(),
+    // Counted since 0.4.0: a history from before has none.
+    unknown: v.optional(v.number(), 0),
+  } satisfies Record<(typeof ENDINGS)[number], unknown>),
   pause: v.optional(KexecPauseSchema),
 });
 
@@ -73,7 +83,7 @@ export type RebootEnding = (typeof ENDINGS)[number];
 export type KexecPause = v.InferOutput<typeof KexecPauseSchema>;
 export type History = v.InferOutput<typeof HistorySchema>;
 
-export const EMPTY_HISTORY: History = { reboots: [], counts: { kexec: 0, firmware: 0, 'kexec-failed': 0, unrecorded: 0 } };
+export const EMPTY_HISTORY: History = { reboots: [], counts: { kexec: 0, firmware: 0, 'kexec-failed': 0, unrecorded: 0, unknown: 0 } };
 
 /** The history, or an empty one and why the file could not be used. */
 export interface HistoryReading {

@@ -10,7 +10,7 @@ describe('the reboot history', () => {
     const completion = completeBoot(requested(), arrival());
     expect(completion?.entry).toEqual({ request: request(), arrival: arrival(), ended: 'kexec' });
     expect(completion?.history.reboots).toHaveLength(1);
-    expect(completion?.history.counts).toEqual({ kexec: 1, firmware: 0, 'kexec-failed': 0, unrecorded: 0 });
+    expect(completion?.history.counts).toEqual({ kexec: 1, firmware: 0, 'kexec-failed': 0, unrecorded: 0, unknown: 0 });
     expect(completion?.paused).toBeUndefined();
   });
 
@@ -36,6 +36,15 @@ describe('the reboot history', () => {
     const completion = completeBoot(requested({ kernel: undefined, kernelIdentity: undefined }), arrival({ by: 'firmware' }));
     expect(completion?.entry.ended).toBe('kexec-failed');
     expect(completion?.history.pause).toBeUndefined();
+  });
+
+  it('never claims a kexec, nor a firmware reboot, for a boot whose arrival cannot be told (no boot_params: not x86)', () => {
+    for (const path of ['kexec', 'firmware'] as const) {
+      const completion = completeBoot(requested({ path }), arrival({ by: 'unknown' }));
+      expect(completion?.entry.ended).toBe('unknown');
+      expect(completion?.history.counts).toMatchObject({ kexec: 0, firmware: 0, unknown: 1 });
+      expect(completion?.paused).toBeUndefined();
+    }
   });
 
   it('records a boot no reboot record led to (a crash, a power cut, a power-on) as unrecorded', () => {

@@ -25,6 +25,12 @@ describe('the reboot history file', () => {
     expect(fs.statSync(`${fake.dir}${FILE}`).mode & 0o777).toBe(0o644);
   });
 
+  it('reads a history written before the unknown ending was counted', () => {
+    fake = makeFakeRoot();
+    fake.write(FILE, JSON.stringify({ reboots: [], counts: { kexec: 3, firmware: 1, 'kexec-failed': 0, unrecorded: 1 } }));
+    expect(readHistory(fake.root)).toEqual({ history: { reboots: [], counts: { kexec: 3, firmware: 1, 'kexec-failed': 0, unrecorded: 1, unknown: 0 } } });
+  });
+
   it.each([
     ['not JSON', '{"reboots": [', /not JSON/],
     ['JSON of another shape', '{"reboots": [{"request": {"bootId": 1}}], "counts": {}}', /not a history kexec-reboot wrote \(reboots\.0\.request\.bootId: /],
