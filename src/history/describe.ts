@@ -18,7 +18,8 @@ export function describePath(entry: RebootEntry): string {
 
 const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 
-function describeDowntime(downtime: Downtime): string {
+function describeDowntime(downtime: Downtime | 'clock stepped'): string {
+  if (downtime === 'clock stepped') return 'no figure: the clock stepped between the two boots';
   return `${s(downtime.total)} (to the new kernel ${s(downtime.requestToKernel)}, to init ${s(downtime.kernelToInit)}, to userspace up ${s(downtime.initToUp)})`;
 }
 

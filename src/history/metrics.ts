@@ -40,7 +40,7 @@ export function metricsText(history: History): string {
       ...metric('kexec_reboot_last_boot_timestamp_seconds', 'gauge', 'When the running kernel started, in seconds since the epoch.', [[{}, Date.parse(last.arrival.kernelStartedAt) / 1000]]),
     );
   }
-  if (downtime) {
+  if (typeof downtime === 'object') {
     lines.push(
       ...metric('kexec_reboot_last_downtime_seconds', 'gauge', 'The last recorded reboot, measured on the machine: request to new kernel, kernel to init, init to userspace up, and the total.', [
         [{ phase: 'request_to_kernel' }, downtime.requestToKernel],
