@@ -137,7 +137,11 @@ function commandLine(): Command {
   program
     .command('resume')
     .description('kexec again after a kexec boot that did not come up paused it')
-    .action(() => print(`${resumeKexec(root())}\n`));
+    .action(() => {
+      const { said, warning } = resumeKexec(root());
+      print(`${said}\n`);
+      if (warning) warn(warning);
+    });
   program
     .command('boot-complete')
     .description('run once a boot is up (kexec-reboot-boot.service): complete the reboot history, write the metrics')

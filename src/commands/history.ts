@@ -15,6 +15,18 @@ export function changeHistory<T extends { readonly history: History }>(root: Sys
   return changed;
 }
 
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Writes the metrics; says why not when they could not be written, which leaves the history as it is. */
+function writeMetrics(root: SystemRoot, history: History): string | undefined {
+  try {
+    writeMetricsFile(root, metricsText(history));
+    return undefined;
+  } catch (error) {
+    return `cannot write the metrics: ${errorMessage(error)}`;
+  }
+}
+
 /**
  * Run once userspace is up (kexec-reboot-boot.service, or its init script):
  * completes the record of the reboot that led here, pauses kexec after a kexec
@@ -28,9 +40,10 @@ export async function completeThisBoot(root: SystemRoot, programs: Programs, log
     if (!completed) return log('info', 'this boot is in the reboot history already');
     log(completed.paused ? 'err' : 'notice', `this boot: ${describeEntry(completed.entry)}`);
     if (completed.paused) log('err', `kexec paused: ${completed.paused.why}; the next reboots go through firmware until "kexec-reboot resume", or until a different kernel is configured`);
-    writeMetricsFile(root, metricsText(completed.history));
+    const metricsProblem = writeMetrics(root, completed.history);
+    if (metricsProblem) log('warning', metricsProblem);
   } catch (error) {
-    log('warning', `cannot complete the reboot history: ${error instanceof Error ? error.message : String(error)}`);
+    log('warning', `cannot complete the reboot history: ${errorMessage(error)}`);
   }
 }
 
@@ -40,10 +53,13 @@ export function rebootHistory(root: SystemRoot, count: number): HistoryReading &
   return { ...reading, newestFirst: [...reading.history.reboots].reverse().slice(0, count) };
 }
 
-/** Lifts the pause after a failed kexec boot; says what was lifted, or that nothing was paused. */
-export function resumeKexec(root: SystemRoot): string {
+/**
+ * Lifts the pause after a failed kexec boot; says what was lifted, or that
+ * nothing was paused. The metrics failing to follow is a warning: the pause is lifted.
+ */
+export function resumeKexec(root: SystemRoot): { readonly said: string; readonly warning?: string } {
   const resumed = updateHistory(root, (history) => (history.pause ? { history: resume(history), lifted: history.pause } : undefined));
-  if (!resumed) return 'kexec is not paused';
-  writeMetricsFile(root, metricsText(resumed.history));
-  return `kexec resumed: it had been paused since ${resumed.lifted.since} because ${resumed.lifted.why}`;
+  if (!resumed) return { said: 'kexec is not paused' };
+  const warning = writeMetrics(root, resumed.history);
+  return { said: `kexec resumed: it had been paused since ${resumed.lifted.since} because ${resumed.lifted.why}`, ...(warning ? { warning } : {}) };
 }

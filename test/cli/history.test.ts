@@ -112,4 +112,28 @@ describe('the reboot history', () => {
     fake.write('/etc/default/kexec', 'KERNEL_IMAGE=/boot/vmlinuz-6.1.0-10-amd64\n');
     expect(json('status')).toMatchObject({ nextReboot: 'kexec', reason: 'configured' });
   });
+
+  it('resume lifts the pause and writes the metrics although a directory sits on the old temporary name', () => {
+    fake = makeFakeRoot();
+    fake.write('/var/lib/prometheus/node-exporter/kexec_reboot.prom.new/.keep', '');
+    boot('boot-1', 'firmware');
+    rebootInto('boot-3', 'firmware');
+    const resumed = kexecReboot('resume');
+    expect(resumed).toMatchObject({ code: 0, stderr: '', stdout: expect.stringMatching(/^kexec resumed/) });
+    expect(fake.read('/var/lib/prometheus/node-exporter/kexec_reboot.prom')).toContain('kexec_reboot_paused 0\n');
+  });
+
+  it('says that the metrics, not the history, could not be written when only the metrics fail', () => {
+    fake = makeFakeRoot();
+    fake.write('/var/lib/prometheus/node-exporter/kexec_reboot.prom/.keep', '');
+    boot('boot-1', 'firmware');
+    const completed = kexecReboot('boot-complete');
+    expect(completed.stderr).toMatch(/cannot write the metrics: /);
+    expect(completed.stderr).not.toMatch(/cannot complete the reboot history/);
+    expect(json('history')).toHaveLength(1);
+    // resume: the pause is lifted, which is what was asked; the metrics are a warning.
+    rebootInto('boot-3', 'firmware');
+    expect(kexecReboot('resume')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^kexec resumed/), stderr: expect.stringMatching(/^warning: cannot write the metrics: /) });
+    expect(json('status')).toMatchObject({ paused: null });
+  });
 });
