@@ -10,6 +10,8 @@ export const STATE_DIR = '/run/kexec-reboot';
 export const KEXEC_TOOLS_COLD_FLAG = '/no-kexec-reboot';
 export const COMBINED_INITRD = `${STATE_DIR}/initrd.img`;
 export const SYSTEMD_RUNNING = '/run/systemd/system';
+/** Held while a process reads, changes and writes the reboot history: one writer at a time. */
+export const HISTORY_LOCK = `${STATE_DIR}/history.lock`;
 /** What kexec-reboot loaded, so a kernel loaded ahead of time can be checked against the plan. */
 export const LOAD_RECORD = `${STATE_DIR}/loaded.json`;
 /** Kept across boots: the last reboots, with how each ended (reboot-history.ts). */

@@ -2,7 +2,8 @@ import { mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as v from 'valibot';
 import type { SystemRoot } from './system-root.js';
-import { HISTORY_FILE } from './paths.js';
+import { HISTORY_FILE, HISTORY_LOCK } from './paths.js';
+import { withLock } from './lock.js';
 import { replaceFile } from './atomic-write.js';
 import { MAX_BYTES, readTrustedTextFile, whyUnread } from './read-file.js';
 
@@ -120,12 +121,15 @@ export function writeHistory(root: SystemRoot, history: History, { keepUnreadabl
 }
 
 /**
- * Reads, changes and writes the history in one go. An unreadable file is
- * set aside and the history starts again: `problem` says why.
+ * Reads, changes and writes the history in one go, one process at a time: two
+ * at once would each write what they read, and one change would be lost. An
+ * unreadable file is set aside and the history starts again: `problem` says why.
  */
 export function updateHistory<T extends { readonly history: History }>(root: SystemRoot, change: (history: History) => T | undefined): (T & { readonly problem?: string }) | undefined {
-  const { history, problem } = readHistory(root);
-  const changed = change(history);
-  if (changed) writeHistory(root, changed.history, { keepUnreadable: problem !== undefined });
-  return changed && { ...changed, ...(problem ? { problem } : {}) };
+  return withLock(root, HISTORY_LOCK, () => {
+    const { history, problem } = readHistory(root);
+    const changed = change(history);
+    if (changed) writeHistory(root, changed.history, { keepUnreadable: problem !== undefined });
+    return changed && { ...changed, ...(problem ? { problem } : {}) };
+  });
 }
