@@ -43,7 +43,7 @@ export function historyText(entries: readonly RebootEntry[]): string {
     return [
       whenText(entry),
       describePath(entry),
-      typeof downtime === 'object' ? `${downtime.total.toFixed(1)} s` : (downtime ?? '-'),
+      typeof downtime === 'object' ? (downtime.total === undefined ? '-' : `${downtime.total.toFixed(1)} s`) : (downtime ?? '-'),
       entry.arrival?.kernelRelease ?? '-',
       reasonOf(entry) ?? '',
     ];

@@ -138,7 +138,7 @@ function commandLine(): Command {
     .command('resume')
     .description('kexec again after a kexec boot that did not come up paused it')
     .action(() => {
-      const { said, warning } = resumeKexec(root());
+      const { said, warning } = resumeKexec(root(), createLog());
       print(`${said}\n`);
       if (warning) warn(warning);
     });

@@ -11,9 +11,9 @@ import { carryOut, describeOutcome, type Outcome } from '../act/carry-out.js';
 import { consumeKexecToolsColdFlag } from '../act/kexec-tools-cold-flag.js';
 import { clearOneShot } from '../act/one-shot.js';
 import { createKexecRunner, type KexecRunner } from '../act/kexec-runner.js';
-import { readBootId, shutdownStartedAt } from '../host/this-boot.js';
+import { readBootId, readThisBoot, shutdownStartedAt } from '../host/this-boot.js';
 import { addRequest } from '../history/reboots.js';
-import { changeHistory } from './history.js';
+import { changeHistory, recordSettled } from './settle.js';
 import { rebootRequest, type RequestFacts } from '../history/request.js';
 
 export interface HookLimits {
@@ -59,6 +59,20 @@ async function settleLoadedKernel(root: SystemRoot, runner: KexecRunner, plan: P
     : { path: 'kexec', message: `${stoppedBy}; ${kernel} was not verified against the plan and could not be unloaded: ${unloaded.detail}` };
 }
 
+/**
+ * Completes the reboot that led to this boot, if nothing did yet, at every
+ * shutdown: a boot that goes down before kexec-reboot-boot ran is so still
+ * known to have come up, and the firmware boot after a failed kexec pauses
+ * kexec before this hook plans. The shutdown goes on without it.
+ */
+function settleThisBoot(root: SystemRoot, log: Log): void {
+  try {
+    recordSettled(root, log, readThisBoot(root));
+  } catch (error) {
+    log('warning', `cannot complete the reboot history: ${errorMessage(error)}`);
+  }
+}
+
 /** Leaves the record the next boot completes; a reboot goes on without it. */
 function recordReboot(root: SystemRoot, log: Log, facts: RequestFacts): void {
   try {
@@ -95,6 +109,7 @@ export async function runShutdownHook(
   const onTerm = () => void settle('stopped by the init system').finally(() => process.exit(0));
   process.once('SIGTERM', onTerm);
   try {
+    settleThisBoot(root, log);
     const verb = givenVerb ?? (await detectShutdownVerb(root, programs, Math.min(VERB_QUERY_MS, limits.totalMs)));
     if (verb !== 'reboot' && verb !== 'kexec') {
       log('info', verb ? `${verb}: no kexec` : 'not a reboot (no reboot job queued): no kexec');

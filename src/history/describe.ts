@@ -20,7 +20,9 @@ const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 
 function describeDowntime(downtime: Downtime | 'clock stepped'): string {
   if (downtime === 'clock stepped') return 'no figure: the clock stepped between the two boots';
-  return `${s(downtime.total)} (to the new kernel ${s(downtime.requestToKernel)}, to init ${s(downtime.kernelToInit)}, to userspace up ${s(downtime.initToUp)})`;
+  const phases = [`to the new kernel ${s(downtime.requestToKernel)}`, downtime.kernelToInit === undefined ? undefined : `to init ${s(downtime.kernelToInit)}`];
+  if (downtime.total === undefined) return [...phases, 'userspace up not recorded'].filter((part) => part !== undefined).join(', ');
+  return `${s(downtime.total)} (${[...phases, `to userspace up ${s(downtime.initToUp!)}`].filter((part) => part !== undefined).join(', ')})`;
 }
 
 /** Why a reboot was not a kexec, in the hook's words; nothing for one that was. */

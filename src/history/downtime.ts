@@ -3,9 +3,11 @@ import type { RebootEntry } from '../host/reboot-history.js';
 /** Seconds, measured on the machine: the request, the new kernel's start, PID 1's start, userspace up. */
 export interface Downtime {
   readonly requestToKernel: number;
-  readonly kernelToInit: number;
-  readonly initToUp: number;
-  readonly total: number;
+  /** Unknown for a boot known only from its early mark. */
+  readonly kernelToInit?: number;
+  /** Unknown, with the total, for a boot that went down before it was up (before boot-complete ran). */
+  readonly initToUp?: number;
+  readonly total?: number;
 }
 
 /**
@@ -28,10 +30,11 @@ export function downtimeOf(entry: RebootEntry): Downtime | 'clock stepped' | und
   if (!request || !arrival) return undefined;
   const requestToKernel = seconds(request.requestedAt, arrival.kernelStartedAt);
   if (requestToKernel < 0 || requestToKernel > MAX_REQUEST_TO_KERNEL_SECONDS) return 'clock stepped';
+  const { initStartedAt, upAt } = arrival;
   return {
     requestToKernel,
-    kernelToInit: seconds(arrival.kernelStartedAt, arrival.initStartedAt),
-    initToUp: seconds(arrival.initStartedAt, arrival.upAt),
-    total: seconds(request.requestedAt, arrival.upAt),
+    ...(initStartedAt ? { kernelToInit: seconds(arrival.kernelStartedAt, initStartedAt) } : {}),
+    ...(initStartedAt && upAt ? { initToUp: seconds(initStartedAt, upAt) } : {}),
+    ...(upAt ? { total: seconds(request.requestedAt, upAt) } : {}),
   };
 }

@@ -41,13 +41,19 @@ export function metricsText(history: History): string {
     );
   }
   if (typeof downtime === 'object') {
+    const phases: readonly (readonly [string, number | undefined])[] = [
+      ['request_to_kernel', downtime.requestToKernel],
+      ['kernel_to_init', downtime.kernelToInit],
+      ['init_to_up', downtime.initToUp],
+      ['total', downtime.total],
+    ];
     lines.push(
-      ...metric('kexec_reboot_last_downtime_seconds', 'gauge', 'The last recorded reboot, measured on the machine: request to new kernel, kernel to init, init to userspace up, and the total.', [
-        [{ phase: 'request_to_kernel' }, downtime.requestToKernel],
-        [{ phase: 'kernel_to_init' }, downtime.kernelToInit],
-        [{ phase: 'init_to_up' }, downtime.initToUp],
-        [{ phase: 'total' }, downtime.total],
-      ]),
+      ...metric(
+        'kexec_reboot_last_downtime_seconds',
+        'gauge',
+        'The last recorded reboot, measured on the machine: request to new kernel, kernel to init, init to userspace up, and the total (a phase the next boot did not record is left out).',
+        phases.filter((phase): phase is readonly [string, number] => phase[1] !== undefined).map(([phase, seconds]) => [{ phase }, seconds] as const),
+      ),
     );
   }
   return lines.join('\n') + '\n';

@@ -16,6 +16,8 @@ export const HISTORY_LOCK = `${STATE_DIR}/history.lock`;
 export const LOAD_RECORD = `${STATE_DIR}/loaded.json`;
 /** Kept across boots: the last reboots, with how each ended (reboot-history.ts). */
 export const HISTORY_FILE = '/var/lib/kexec-reboot/history.json';
+/** One file a boot, named by its boot id, made early in that boot by mark-boot (boot-marks.ts). */
+export const BOOT_MARKS_DIR = '/var/lib/kexec-reboot/boots';
 /** The x86 boot protocol's parameters as this kernel was handed them; type_of_loader says who started it. */
 export const BOOT_PARAMS = '/sys/kernel/boot_params/data';
 export const BOOT_ID = '/proc/sys/kernel/random/boot_id';

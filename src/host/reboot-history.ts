@@ -29,17 +29,21 @@ const RebootRequestSchema = v.object({
   kernelIdentity: v.optional(FileIdentitySchema),
 });
 
-/** Found by the boot that followed, once userspace was up. */
+/**
+ * The boot that followed, as it came up: found by that boot itself (its
+ * shutdown hook, boot-complete, resume), or by a later one from the mark it
+ * left early in its boot (boot-marks.ts).
+ */
 const ArrivalSchema = v.object({
   bootId: v.string(),
   /** Who started this kernel, by the x86 boot protocol's type_of_loader; unknown where there is none. */
   by: v.picklist(['kexec', 'firmware', 'unknown']),
   kernelRelease: v.string(),
   kernelStartedAt: Timestamp,
-  /** PID 1 started: the initramfs's /init, which becomes the init system. */
-  initStartedAt: Timestamp,
-  /** systemd: multi-user.target reached; sysvinit: the boot's init scripts run. */
-  upAt: Timestamp,
+  /** PID 1 started: the initramfs's /init, which becomes the init system. Not in a boot's early mark. */
+  initStartedAt: v.optional(Timestamp),
+  /** systemd: multi-user.target reached; sysvinit: the boot's init scripts run. Only boot-complete knows it. */
+  upAt: v.optional(Timestamp),
 });
 
 const ENDINGS = ['kexec', 'firmware', 'kexec-failed', 'unrecorded', 'unknown'] as const;

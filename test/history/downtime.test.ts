@@ -6,7 +6,7 @@ describe('downtimeOf', () => {
   it('splits the downtime into request -> new kernel -> init -> userspace up, which add up to the total', () => {
     const downtime = downtimeOf({ request: request(), arrival: arrival(), ended: 'kexec' }) as Downtime;
     expect(downtime).toEqual({ requestToKernel: 4, kernelToInit: 2, initToUp: 9, total: 15 });
-    expect(downtime.requestToKernel + downtime.kernelToInit + downtime.initToUp).toBe(downtime.total);
+    expect(downtime.requestToKernel + downtime.kernelToInit! + downtime.initToUp!).toBe(downtime.total);
   });
 
   it.each([

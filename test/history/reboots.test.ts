@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_HISTORY, type History } from '../../src/host/reboot-history.js';
-import { addRequest, completeBoot, HISTORY_LENGTH, resume } from '../../src/history/reboots.js';
+import { addRequest, completeBoot, HISTORY_LENGTH, resume, settleBoots } from '../../src/history/reboots.js';
 import { arrival, request } from '../support/history.js';
 
 const requested = (overrides = {}): History => addRequest(EMPTY_HISTORY, request(overrides));
@@ -77,4 +77,32 @@ describe('the reboot history', () => {
     expect(history.reboots[0]!.request!.bootId).toBe('boot-5');
     expect(history.counts.kexec).toBe(HISTORY_LENGTH + 5);
   });
+
+  it('settles the boots that marked themselves in the order they started, then the running one', () => {
+    const failedThenOk = settleBoots(
+      requested(),
+      [arrival({ bootId: 'boot-3', by: 'firmware', kernelStartedAt: '2026-12-03T11:00:00.000Z' }), arrival({ bootId: 'boot-2', by: 'kexec', upAt: undefined, initStartedAt: undefined })],
+      arrival({ bootId: 'boot-4', by: 'firmware', kernelStartedAt: '2026-12-03T12:00:00.000Z' }),
+    );
+    expect(failedThenOk?.entries.map((entry) => [entry.arrival?.bootId, entry.ended])).toEqual([
+      ['boot-2', 'kexec'],
+      ['boot-3', 'unrecorded'],
+      ['boot-4', 'unrecorded'],
+    ]);
+    expect(failedThenOk?.paused).toBeUndefined();
+    // Nothing new: nothing to write.
+    expect(settleBoots(failedThenOk!.history, [arrival({ bootId: 'boot-2' })], arrival({ bootId: 'boot-4', by: 'firmware', kernelStartedAt: '2026-12-03T12:00:00.000Z' }))).toBeUndefined();
+  });
+
+  it('adds userspace up to a boot its hook or resume recorded before boot-complete ran, counting it once', () => {
+    const early = settleBoots(requested(), [], arrival({ upAt: undefined }))!.history;
+    const completed = settleBoots(early, [], arrival());
+    expect(completed?.entries).toEqual([{ request: request(), arrival: arrival(), ended: 'kexec' }]);
+    expect(completed?.history.counts.kexec).toBe(1);
+  });
+
+  it('does not complete a reboot with the boot that asked for it', () => {
+    expect(settleBoots(requested(), [], arrival({ bootId: 'boot-1' }))).toBeUndefined();
+  });
 });
+

@@ -1,0 +1,106 @@
+// The history and the pause without kexec-reboot-boot: the next reboot, poweroff or power cut comes before it ran.
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
+
+/** The CLI as shipped: the bundle `npm run build` makes. */
+const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
+/** The early mark, as kexec-reboot-mark.service and the init script run it. */
+const MARK_BOOT = new URL('../../init/lib/mark-boot', import.meta.url).pathname;
+
+let fake: FakeRoot;
+afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
+
+function kexecReboot(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, '--root', fake.dir, ...args], { env: { PATH: process.env.PATH, ...fake.env, TZ: 'UTC' }, encoding: 'utf8' });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout;
+}
+const json = (...args: string[]) => JSON.parse(kexecReboot(...args, '--json'));
+const kexecLoads = () => fake.invocations('kexec').filter(({ argv }) => argv.includes('-l')).length;
+
+/** A boot of the fake machine, up for 30 s: its id, and who started its kernel (boot_params' type_of_loader). */
+function boot(id: string, by: 'kexec' | 'firmware') {
+  fake.write('/proc/sys/kernel/random/boot_id', `${id}\n`);
+  fake.write('/proc/sys/kernel/osrelease', `${KERNEL_VERSION}\n`);
+  fake.write('/proc/uptime', '30.00 10.00\n');
+  fake.write('/proc/1/stat', `1 (init) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 500 0\n`);
+  const params = Buffer.alloc(4096);
+  params[0x210] = by === 'kexec' ? 0xd0 : 0x72;
+  fake.write('/sys/kernel/boot_params/data', params);
+  fake.write('/sys/kernel/kexec_loaded', '0\n');
+}
+
+/** boot-1 came up through firmware and asks for a reboot, which the hook prepares as a kexec. */
+function firstReboot() {
+  fake = makeFakeRoot();
+  boot('boot-1', 'firmware');
+  kexecReboot('hook', '--verb', 'reboot');
+  expect(kexecLoads()).toBe(1);
+}
+
+const byBoot = (id: string) => json('history').find((entry: { arrival: { bootId: string } | null }) => entry.arrival?.bootId === id);
+
+describe('the history and the pause, when the next boot goes down before kexec-reboot-boot ran', () => {
+  it('shows a kexec that came up as a kexec at once, before anything completed it (history, status)', () => {
+    firstReboot();
+    boot('boot-2', 'kexec');
+    expect(json('history', '-n', '1')[0]).toMatchObject({ ended: 'kexec', planned: 'kexec', arrival: { bootId: 'boot-2', by: 'kexec' } });
+    expect(json('status')).toMatchObject({ lastReboot: { ended: 'kexec' }, paused: null });
+  });
+
+  it('a kexec whose boot reboots at once: its own hook completes the record, and the next boot does not take it for a failure', () => {
+    firstReboot();
+    boot('boot-2', 'kexec');
+    kexecReboot('hook', '--verb', 'reboot');
+    boot('boot-3', 'kexec');
+    kexecReboot('boot-complete');
+    expect(byBoot('boot-2')).toMatchObject({ ended: 'kexec', request: { bootId: 'boot-1' } });
+    expect(byBoot('boot-3')).toMatchObject({ ended: 'kexec', request: { bootId: 'boot-2' } });
+    expect(json('status')).toMatchObject({ nextReboot: 'kexec', paused: null });
+  });
+
+  it('a failed kexec whose firmware boot reboots at once: paused all the same, and that reboot goes through firmware', () => {
+    firstReboot();
+    boot('boot-3', 'firmware'); // the kexec'd boot-2 never came up
+    expect(json('status')).toMatchObject({ nextReboot: 'cold', reason: 'kexec-paused' });
+    kexecReboot('hook', '--verb', 'reboot');
+    expect(kexecLoads()).toBe(1);
+    expect(byBoot('boot-3')).toMatchObject({ ended: 'kexec-failed', request: { bootId: 'boot-1' } });
+    expect(json('history', '-n', '1')[0]).toMatchObject({ planned: 'firmware', request: { why: expect.stringMatching(/^kexec is paused/) } });
+  });
+
+  it('a kexec boot powered off before kexec-reboot-boot ran is not taken for a failed kexec at the next power-on', () => {
+    firstReboot();
+    boot('boot-2', 'kexec');
+    kexecReboot('hook', '--verb', 'poweroff');
+    boot('boot-3', 'firmware');
+    kexecReboot('boot-complete');
+    expect(byBoot('boot-2')).toMatchObject({ ended: 'kexec' });
+    expect(byBoot('boot-3')).toMatchObject({ ended: 'unrecorded' });
+    expect(json('status')).toMatchObject({ nextReboot: 'kexec', paused: null });
+  });
+
+  it('a kexec boot that only marked itself early (then a power cut, a full /var, or no multi-user.target) is not taken for a failed kexec', () => {
+    firstReboot();
+    boot('boot-2', 'kexec');
+    expect(spawnSync('sh', [MARK_BOOT, fake.dir], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    boot('boot-3', 'firmware');
+    expect(json('status')).toMatchObject({ nextReboot: 'kexec', paused: null });
+    kexecReboot('boot-complete');
+    expect(byBoot('boot-2')).toMatchObject({ ended: 'kexec', arrival: { by: 'kexec', kernelRelease: KERNEL_VERSION } });
+    expect(byBoot('boot-3')).toMatchObject({ ended: 'unrecorded' });
+    // The mark is in the history now.
+    expect(fs.readdirSync(`${fake.dir}/var/lib/kexec-reboot/boots`)).toEqual([]);
+  });
+
+  it('PRELOAD does not load, in the firmware boot after a failed kexec, the kernel about to be paused', () => {
+    firstReboot();
+    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    boot('boot-3', 'firmware');
+    kexecReboot('preload');
+    expect(kexecLoads()).toBe(1);
+    expect(fake.read('/sys/kernel/kexec_loaded')).toBe('0\n');
+  });
+});
