@@ -1,10 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic } from '../config/config.js';
 import type { RunOutcome } from '../act/kexec-runner.js';
-import { describeOutcome } from '../act/carry-out.js';
 import { runShutdownHook } from '../commands/hook.js';
 import { check, effectiveConfig, status } from '../commands/inspect.js';
-import { load, preload, unload } from '../commands/load.js';
+import { load, logPreload, preload, unload } from '../commands/load.js';
 import { completeThisBoot, rebootHistory, resumeKexec } from '../commands/history.js';
 import { createLog } from '../host/log.js';
 import { systemRoot, type SystemRoot } from '../host/system-root.js';
@@ -68,7 +67,7 @@ async function runLoad(root: SystemRoot, { dryRun }: { readonly dryRun?: true })
 async function runPreload(root: SystemRoot): Promise<void> {
   const result = await preload(root, programs);
   if (!result.ran) return print(`${result.why}\n`);
-  createLog()(result.outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(result.outcome)}`);
+  logPreload(createLog(), result.outcome);
 }
 
 function showHistory(root: SystemRoot, { json, number }: JsonOption & { readonly number: number }): void {

@@ -1,6 +1,9 @@
 import type { Log } from '../host/log.js';
 import type { Programs } from '../host/programs.js';
-import { readHistory, type History, type HistoryReading, type RebootEntry } from '../host/reboot-history.js';
+import { pauseHolds } from '../plan/plan.js';
+import { assess } from './assess.js';
+import { logPreload, preload } from './load.js';
+import { type History, type HistoryReading, type RebootEntry } from '../host/reboot-history.js';
 import type { SystemRoot } from '../host/system-root.js';
 import { readArrival, readThisBoot } from '../host/this-boot.js';
 import { writeMetricsFile } from '../host/metrics-file.js';
@@ -11,9 +14,9 @@ import { changeHistory, readSettledHistory, recordSettled, reportSettled, settle
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Writes the metrics; says why not when they could not be written, which leaves the history as it is. */
-function writeMetrics(root: SystemRoot, history: History): string | undefined {
+function writeMetrics(root: SystemRoot, history: History, paused: boolean): string | undefined {
   try {
-    writeMetricsFile(root, metricsText(history));
+    writeMetricsFile(root, metricsText(history, paused));
     return undefined;
   } catch (error) {
     return `cannot write the metrics: ${errorMessage(error)}`;
@@ -25,19 +28,26 @@ function writeMetrics(root: SystemRoot, history: History): string | undefined {
  * completes the record of the reboot that led here (and of any boot before
  * this one that went down before it could), with the time userspace was up,
  * pauses kexec after a kexec boot that did not come up, and writes the
- * metrics. A failure is logged, never in the way of the boot.
+ * metrics. With PRELOAD=true it then loads the kernel for the next reboot,
+ * in this process, after the pause is known: Node starts once a boot. A
+ * failure is logged, never in the way of the boot.
  */
 export async function completeThisBoot(root: SystemRoot, programs: Programs, log: Log): Promise<void> {
-  let history: History;
   try {
-    const settled = recordSettled(root, log, await readArrival(root, programs));
-    if (!settled) log('info', 'this boot is in the reboot history already');
-    history = settled?.history ?? readHistory(root).history;
+    if (!recordSettled(root, log, await readArrival(root, programs))) log('info', 'this boot is in the reboot history already');
   } catch (error) {
-    return log('warning', `cannot complete the reboot history: ${errorMessage(error)}`);
+    log('warning', `cannot complete the reboot history: ${errorMessage(error)}`);
   }
-  const metricsProblem = writeMetrics(root, history);
-  if (metricsProblem) log('warning', metricsProblem);
+  try {
+    const assessment = await assess(root, programs);
+    const { history } = assessment.rebootHistory;
+    const metricsProblem = writeMetrics(root, history, pauseHolds(history.pause, assessment.kernelFile));
+    if (metricsProblem) log('warning', metricsProblem);
+    const preloaded = await preload(root, programs, assessment);
+    if (preloaded.ran) logPreload(log, preloaded.outcome);
+  } catch (error) {
+    log('warning', `cannot write the metrics or preload: ${errorMessage(error)}`);
+  }
 }
 
 /** The last `count` reboots, newest first, as the running boot knows them. */
@@ -61,6 +71,7 @@ export function resumeKexec(root: SystemRoot, log: Log): { readonly said: string
   });
   if (resumed?.settled) reportSettled(root, log, resumed.settled, thisBoot);
   if (!resumed?.lifted) return { said: 'kexec is not paused' };
-  const warning = writeMetrics(root, resumed.history);
+  // Nothing is paused once resumed.
+  const warning = writeMetrics(root, resumed.history, false);
   return { said: `kexec resumed: it had been paused since ${resumed.lifted.since} because ${resumed.lifted.why}`, ...(warning ? { warning } : {}) };
 }

@@ -18,9 +18,11 @@ function metric(name: string, type: 'counter' | 'gauge', help: string, samples: 
 /**
  * The history for node-exporter's textfile collector (Prometheus text format
  * 0.0.4): how reboots ended since the history began, the last reboot's
- * downtime by phase, and whether kexec is paused.
+ * downtime by phase, and whether kexec is paused: `paused` says whether the
+ * pause holds for the kernel the next reboot would load (pauseHolds); a pause
+ * another kernel made irrelevant stays in the history but alerts no one.
  */
-export function metricsText(history: History): string {
+export function metricsText(history: History, paused: boolean): string {
   const last = [...history.reboots].reverse().find((entry) => entry.ended !== undefined);
   const downtime = last && downtimeOf(last);
   const lines = [
@@ -30,7 +32,7 @@ export function metricsText(history: History): string {
       'Boots by how the reboot before them ended: kexec, firmware, kexec-failed (a kexec that came back through firmware), unrecorded (no reboot record: crash, power cut, power-on), unknown (the arrival cannot be told: not x86).',
       Object.entries(history.counts).map(([ended, count]) => [{ ended }, count] as const),
     ),
-    ...metric('kexec_reboot_paused', 'gauge', '1 while kexec is paused after a kexec boot that did not come up.', [[{}, history.pause ? 1 : 0]]),
+    ...metric('kexec_reboot_paused', 'gauge', '1 while kexec is paused for the kernel the next reboot would load, after a kexec boot of it that did not come up.', [[{}, paused ? 1 : 0]]),
   ];
   if (last?.arrival) {
     lines.push(

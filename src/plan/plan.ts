@@ -91,7 +91,7 @@ const COLD_REQUEST_WHY = `${KEXEC_TOOLS_COLD_FLAG} exists: a firmware restart wa
  * A pause holds for the kernel file that failed, and for it only: the same
  * kernel would fail again; another one, or the admin's word, lifts it.
  */
-function pauseHolds(pause: KexecPause | undefined, kernel: FileFacts): pause is KexecPause {
+export function pauseHolds(pause: KexecPause | undefined, kernel: FileFacts): pause is KexecPause {
   return pause !== undefined && !isUnusable(kernel) && sameFileAcrossBoots(pause.kernel, kernel);
 }
 

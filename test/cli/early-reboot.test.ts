@@ -103,4 +103,20 @@ describe('the history and the pause, when the next boot goes down before kexec-r
     expect(kexecLoads()).toBe(1);
     expect(fake.read('/sys/kernel/kexec_loaded')).toBe('0\n');
   });
+
+  it('boot-complete loads with PRELOAD=true in the same process (no second Node start a boot), once the pause is known', () => {
+    firstReboot();
+    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    boot('boot-2', 'kexec');
+    kexecReboot('boot-complete');
+    expect(kexecLoads()).toBe(2);
+    expect(fake.read('/sys/kernel/kexec_loaded')).toBe('1\n');
+    // The hook keeps what was preloaded; after that kexec failed, boot-complete does not load it again.
+    kexecReboot('hook', '--verb', 'reboot');
+    boot('boot-4', 'firmware');
+    kexecReboot('boot-complete');
+    expect(kexecLoads()).toBe(2);
+    expect(fake.read('/sys/kernel/kexec_loaded')).toBe('0\n');
+  });
 });
+

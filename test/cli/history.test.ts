@@ -115,6 +115,19 @@ describe('the reboot history', () => {
     expect(json('status')).toMatchObject({ nextReboot: 'kexec', reason: 'configured' });
   });
 
+  it('reports kexec as paused (status --json, metrics) only while the pause holds for the kernel the next reboot would load', () => {
+    fake = makeFakeRoot();
+    fake.write('/var/lib/prometheus/node-exporter/.keep', '');
+    boot('boot-1', 'firmware');
+    rebootInto('boot-3', 'firmware');
+    expect(fake.read('/var/lib/prometheus/node-exporter/kexec_reboot.prom')).toContain('kexec_reboot_paused 1\n');
+    fake.write('/boot/vmlinuz-6.1.0-10-amd64', fs.readFileSync(`${fake.dir}/boot/vmlinuz-${KERNEL_VERSION}`));
+    fake.write('/etc/default/kexec', 'KERNEL_IMAGE=/boot/vmlinuz-6.1.0-10-amd64\n');
+    expect(json('status')).toMatchObject({ nextReboot: 'kexec', paused: null });
+    rebootInto('boot-4', 'kexec');
+    expect(fake.read('/var/lib/prometheus/node-exporter/kexec_reboot.prom')).toContain('kexec_reboot_paused 0\n');
+  });
+
   it('resume lifts the pause and writes the metrics although a directory sits on the old temporary name', () => {
     fake = makeFakeRoot();
     fake.write('/var/lib/prometheus/node-exporter/kexec_reboot.prom.new/.keep', '');
