@@ -118,5 +118,16 @@ describe('the history and the pause, when the next boot goes down before kexec-r
     expect(kexecLoads()).toBe(2);
     expect(fake.read('/sys/kernel/kexec_loaded')).toBe('0\n');
   });
+
+  it('mark-boot: "unknown" where there is no boot_params, and never a failed boot when it cannot write', () => {
+    fake = makeFakeRoot();
+    boot('boot-1', 'firmware');
+    fake.remove('/sys/kernel/boot_params');
+    expect(spawnSync('sh', [MARK_BOOT, fake.dir], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    expect(fake.read('/var/lib/kexec-reboot/boots/boot-1')).toMatch(/^unknown \d+ 6\.1\.0-9-amd64\n$/);
+    fake.remove('/var/lib/kexec-reboot/boots');
+    fake.write('/var/lib/kexec-reboot/boots', 'not a directory');
+    expect(spawnSync('sh', [MARK_BOOT, fake.dir], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: expect.stringMatching(/cannot mark this boot/) });
+  });
 });
 
