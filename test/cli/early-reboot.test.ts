@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
+import { bootMachine } from '../support/history.js';
 
 /** The CLI as shipped: the bundle `npm run build` makes. */
 const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
@@ -18,26 +19,21 @@ function kexecReboot(...args: string[]) {
   return result.stdout;
 }
 const json = (...args: string[]) => JSON.parse(kexecReboot(...args, '--json'));
-const kexecLoads = () => fake.invocations('kexec').filter(({ argv }) => argv.includes('-l')).length;
-
-/** A boot of the fake machine, up for 30 s: its id, and who started its kernel (boot_params' type_of_loader). */
-function boot(id: string, by: 'kexec' | 'firmware') {
-  fake.write('/proc/sys/kernel/random/boot_id', `${id}\n`);
-  fake.write('/proc/sys/kernel/osrelease', `${KERNEL_VERSION}\n`);
-  fake.write('/proc/uptime', '30.00 10.00\n');
-  fake.write('/proc/1/stat', `1 (init) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 500 0\n`);
-  const params = Buffer.alloc(4096);
-  params[0x210] = by === 'kexec' ? 0xd0 : 0x72;
-  fake.write('/sys/kernel/boot_params/data', params);
-  fake.write('/sys/kernel/kexec_loaded', '0\n');
+/** How many kernels were loaded so far (`kexec -l`), and whether one is loaded now. */
+function expectLoads(count: number, loadedNow: boolean) {
+  expect(fake.invocations('kexec').filter(({ argv }) => argv.includes('-l'))).toHaveLength(count);
+  expect(fake.read('/sys/kernel/kexec_loaded')).toBe(loadedNow ? '1\n' : '0\n');
 }
 
+const boot = (id: string, by: 'kexec' | 'firmware') => bootMachine(fake, id, by);
+
 /** boot-1 came up through firmware and asks for a reboot, which the hook prepares as a kexec. */
-function firstReboot() {
+function firstReboot(config?: string) {
   fake = makeFakeRoot();
+  if (config) fake.write('/etc/default/kexec', config);
   boot('boot-1', 'firmware');
   kexecReboot('hook', '--verb', 'reboot');
-  expect(kexecLoads()).toBe(1);
+  expectLoads(1, true);
 }
 
 const byBoot = (id: string) => json('history').find((entry: { arrival: { bootId: string } | null }) => entry.arrival?.bootId === id);
@@ -50,14 +46,17 @@ describe('the history and the pause, when the next boot goes down before kexec-r
     expect(json('status')).toMatchObject({ lastReboot: { ended: 'kexec' }, paused: null });
   });
 
-  it('a kexec whose boot reboots at once: its own hook completes the record, and the next boot does not take it for a failure', () => {
+  it.each([
+    ['reboots at once: its own hook completes the record, and the next boot', 'reboot', 'kexec', { ended: 'kexec', request: { bootId: 'boot-2' } }],
+    ['is powered off before kexec-reboot-boot ran: its hook completes the record, and the next power-on', 'poweroff', 'firmware', { ended: 'unrecorded', request: null }],
+  ] as const)('a kexec whose boot %s does not take it for a failed kexec', (_, verb, next, completed) => {
     firstReboot();
     boot('boot-2', 'kexec');
-    kexecReboot('hook', '--verb', 'reboot');
-    boot('boot-3', 'kexec');
+    kexecReboot('hook', '--verb', verb);
+    boot('boot-3', next);
     kexecReboot('boot-complete');
     expect(byBoot('boot-2')).toMatchObject({ ended: 'kexec', request: { bootId: 'boot-1' } });
-    expect(byBoot('boot-3')).toMatchObject({ ended: 'kexec', request: { bootId: 'boot-2' } });
+    expect(byBoot('boot-3')).toMatchObject(completed);
     expect(json('status')).toMatchObject({ nextReboot: 'kexec', paused: null });
   });
 
@@ -66,20 +65,9 @@ describe('the history and the pause, when the next boot goes down before kexec-r
     boot('boot-3', 'firmware'); // the kexec'd boot-2 never came up
     expect(json('status')).toMatchObject({ nextReboot: 'cold', reason: 'kexec-paused' });
     kexecReboot('hook', '--verb', 'reboot');
-    expect(kexecLoads()).toBe(1);
+    expectLoads(1, false);
     expect(byBoot('boot-3')).toMatchObject({ ended: 'kexec-failed', request: { bootId: 'boot-1' } });
     expect(json('history', '-n', '1')[0]).toMatchObject({ planned: 'firmware', request: { why: expect.stringMatching(/^kexec is paused/) } });
-  });
-
-  it('a kexec boot powered off before kexec-reboot-boot ran is not taken for a failed kexec at the next power-on', () => {
-    firstReboot();
-    boot('boot-2', 'kexec');
-    kexecReboot('hook', '--verb', 'poweroff');
-    boot('boot-3', 'firmware');
-    kexecReboot('boot-complete');
-    expect(byBoot('boot-2')).toMatchObject({ ended: 'kexec' });
-    expect(byBoot('boot-3')).toMatchObject({ ended: 'unrecorded' });
-    expect(json('status')).toMatchObject({ nextReboot: 'kexec', paused: null });
   });
 
   it('a kexec boot that only marked itself early (then a power cut, a full /var, or no multi-user.target) is not taken for a failed kexec', () => {
@@ -96,27 +84,22 @@ describe('the history and the pause, when the next boot goes down before kexec-r
   });
 
   it('PRELOAD does not load, in the firmware boot after a failed kexec, the kernel about to be paused', () => {
-    firstReboot();
-    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    firstReboot('PRELOAD=true\n');
     boot('boot-3', 'firmware');
     kexecReboot('preload');
-    expect(kexecLoads()).toBe(1);
-    expect(fake.read('/sys/kernel/kexec_loaded')).toBe('0\n');
+    expectLoads(1, false);
   });
 
   it('boot-complete loads with PRELOAD=true in the same process (no second Node start a boot), once the pause is known', () => {
-    firstReboot();
-    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    firstReboot('PRELOAD=true\n');
     boot('boot-2', 'kexec');
     kexecReboot('boot-complete');
-    expect(kexecLoads()).toBe(2);
-    expect(fake.read('/sys/kernel/kexec_loaded')).toBe('1\n');
+    expectLoads(2, true);
     // The hook keeps what was preloaded; after that kexec failed, boot-complete does not load it again.
     kexecReboot('hook', '--verb', 'reboot');
     boot('boot-4', 'firmware');
     kexecReboot('boot-complete');
-    expect(kexecLoads()).toBe(2);
-    expect(fake.read('/sys/kernel/kexec_loaded')).toBe('0\n');
+    expectLoads(2, false);
   });
 
   it('mark-boot: "unknown" where there is no boot_params, and never a failed boot when it cannot write', () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
+import { bootMachine } from '../support/history.js';
 
 /** The CLI as shipped: the bundle `npm run build` makes. */
 const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
@@ -15,17 +16,7 @@ function kexecReboot(...args: string[]) {
 }
 const json = (...args: string[]) => JSON.parse(kexecReboot(...args, '--json').stdout);
 
-/** A boot of the fake machine: its id, how long it has been up, and who started its kernel (boot_params' type_of_loader). */
-function boot(id: string, by: 'kexec' | 'firmware', uptime = 30) {
-  fake.write('/proc/sys/kernel/random/boot_id', `${id}\n`);
-  fake.write('/proc/sys/kernel/osrelease', `${KERNEL_VERSION}\n`);
-  fake.write('/proc/uptime', `${uptime}.00 10.00\n`);
-  fake.write('/proc/1/stat', `1 (init) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 500 0\n`);
-  const params = Buffer.alloc(4096);
-  params[0x210] = by === 'kexec' ? 0xd0 : 0x72;
-  fake.write('/sys/kernel/boot_params/data', params);
-  fake.write('/sys/kernel/kexec_loaded', '0\n');
-}
+const boot = (id: string, by: 'kexec' | 'firmware') => bootMachine(fake, id, by);
 
 /**
  * The hook's record, made as if the reboot had been asked for `seconds` ago:
