@@ -143,7 +143,7 @@ function commandLine(): Command {
     });
   program
     .command('boot-complete')
-    .description('run once a boot is up (kexec-reboot-boot.service): complete the reboot history, write the metrics')
+    .description('run once a boot is up (kexec-reboot-boot.service): complete the reboot history, write the metrics, preload with PRELOAD=true')
     .action(() => completeThisBoot(root(), programs, createLog()));
   program
     .command('hook')

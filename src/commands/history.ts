@@ -1,14 +1,14 @@
 import type { Log } from '../host/log.js';
 import type { Programs } from '../host/programs.js';
-import { pauseHolds } from '../plan/plan.js';
-import { assess } from './assess.js';
-import { logPreload, preload } from './load.js';
-import { type History, type HistoryReading, type RebootEntry } from '../host/reboot-history.js';
+import type { History, HistoryReading, RebootEntry } from '../host/reboot-history.js';
 import type { SystemRoot } from '../host/system-root.js';
 import { readArrival, readThisBoot } from '../host/this-boot.js';
 import { writeMetricsFile } from '../host/metrics-file.js';
 import { resume } from '../history/reboots.js';
 import { metricsText } from '../history/metrics.js';
+import { pauseHolds } from '../plan/plan.js';
+import { assess } from './assess.js';
+import { logPreload, preload } from './load.js';
 import { changeHistory, readSettledHistory, recordSettled, reportSettled, settleChange } from './settle.js';
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -65,9 +65,9 @@ export function resumeKexec(root: SystemRoot, log: Log): { readonly said: string
   const thisBoot = readThisBoot(root);
   const resumed = changeHistory(root, log, (history) => {
     const settled = settleChange(root, thisBoot)(history);
-    const pause = (settled?.history ?? history).pause;
-    if (pause) return { history: resume(settled?.history ?? history), settled, lifted: pause };
-    return settled && { history: settled.history, settled, lifted: undefined };
+    const current = settled?.history ?? history;
+    if (current.pause) return { history: resume(current), settled, lifted: current.pause };
+    return settled && { history: current, settled, lifted: undefined };
   });
   if (resumed?.settled) reportSettled(root, log, resumed.settled, thisBoot);
   if (!resumed?.lifted) return { said: 'kexec is not paused' };
