@@ -18,16 +18,21 @@ export function whenText(entry: RebootEntry): string {
 }
 
 export function historyJson(entries: readonly RebootEntry[]) {
-  return entries.map((entry) => ({
-    at: when(entry) ?? null,
-    ended: entry.ended ?? null,
-    planned: entry.request?.path ?? null,
-    downtime: downtimeOf(entry) ?? null,
-    kernel: entry.arrival?.kernelRelease ?? entry.request?.kernel ?? null,
-    reason: reasonOf(entry) ?? null,
-    request: entry.request ?? null,
-    arrival: entry.arrival ?? null,
-  }));
+  return entries.map((entry) => {
+    const downtime = downtimeOf(entry);
+    return {
+      at: when(entry) ?? null,
+      ended: entry.ended ?? null,
+      planned: entry.request?.path ?? null,
+      downtime: typeof downtime === 'object' ? downtime : null,
+      /** The two boots' wall clocks disagree: no downtime can be told. */
+      clockStepped: downtime === 'clock stepped',
+      kernel: entry.arrival?.kernelRelease ?? entry.request?.kernel ?? null,
+      reason: reasonOf(entry) ?? null,
+      request: entry.request ?? null,
+      arrival: entry.arrival ?? null,
+    };
+  });
 }
 
 /** One line a reboot, newest first: when, how it ended, the downtime, the kernel that came up, why it was not a kexec. */
@@ -38,7 +43,7 @@ export function historyText(entries: readonly RebootEntry[]): string {
     return [
       whenText(entry),
       describePath(entry),
-      downtime ? `${downtime.total.toFixed(1)} s` : '-',
+      typeof downtime === 'object' ? (downtime.total === undefined ? '-' : `${downtime.total.toFixed(1)} s`) : (downtime ?? '-'),
       entry.arrival?.kernelRelease ?? '-',
       reasonOf(entry) ?? '',
     ];

@@ -1,10 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic } from '../config/config.js';
 import type { RunOutcome } from '../act/kexec-runner.js';
-import { describeOutcome } from '../act/carry-out.js';
 import { runShutdownHook } from '../commands/hook.js';
 import { check, effectiveConfig, status } from '../commands/inspect.js';
-import { load, preload, unload } from '../commands/load.js';
+import { load, logPreload, preload, unload } from '../commands/load.js';
 import { completeThisBoot, rebootHistory, resumeKexec } from '../commands/history.js';
 import { createLog } from '../host/log.js';
 import { systemRoot, type SystemRoot } from '../host/system-root.js';
@@ -68,7 +67,7 @@ async function runLoad(root: SystemRoot, { dryRun }: { readonly dryRun?: true })
 async function runPreload(root: SystemRoot): Promise<void> {
   const result = await preload(root, programs);
   if (!result.ran) return print(`${result.why}\n`);
-  createLog()(result.outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(result.outcome)}`);
+  logPreload(createLog(), result.outcome);
 }
 
 function showHistory(root: SystemRoot, { json, number }: JsonOption & { readonly number: number }): void {
@@ -137,10 +136,14 @@ function commandLine(): Command {
   program
     .command('resume')
     .description('kexec again after a kexec boot that did not come up paused it')
-    .action(() => print(`${resumeKexec(root())}\n`));
+    .action(() => {
+      const { said, warning } = resumeKexec(root(), createLog());
+      print(`${said}\n`);
+      if (warning) warn(warning);
+    });
   program
     .command('boot-complete')
-    .description('run once a boot is up (kexec-reboot-boot.service): complete the reboot history, write the metrics')
+    .description('run once a boot is up (kexec-reboot-boot.service): complete the reboot history, write the metrics, preload with PRELOAD=true')
     .action(() => completeThisBoot(root(), programs, createLog()));
   program
     .command('hook')

@@ -1,7 +1,7 @@
 import { formatDiagnostic, type ConfigReading } from '../config/config.js';
 import { SETTINGS } from '../config/settings.js';
 import type { Assessment } from '../commands/assess.js';
-import { staleColdRequest } from '../plan/plan.js';
+import { pauseHolds, staleColdRequest } from '../plan/plan.js';
 import { describeEntry } from '../history/describe.js';
 import { historyJson, whenText } from './history-report.js';
 
@@ -43,7 +43,8 @@ export function statusJson(assessment: Assessment, loadArgv: readonly string[] |
     },
     kexecCall: describeCall(assessment) ?? null,
     lastReboot: historyJson([lastReboot(assessment)].filter((entry) => entry !== undefined))[0] ?? null,
-    paused: assessment.rebootHistory.history.pause ?? null,
+    // A pause another kernel made irrelevant is in the history, not in the way.
+    paused: pauseHolds(assessment.rebootHistory.history.pause, assessment.kernelFile) ? assessment.rebootHistory.history.pause : null,
     kernelSignature: describeSignature(assessment) ?? null,
     loaded: assessment.system.kernelLoaded
       ? { byKexecReboot: Boolean(assessment.loadRecord), loadedAt: assessment.loadRecord?.loadedAt ?? null, matchesPlan: plan.action === 'kexec' && plan.reason === 'preloaded' }

@@ -3,7 +3,8 @@ import { planReboot, type Plan, type PlanInput } from '../plan/plan.js';
 import type { SystemRoot } from '../host/system-root.js';
 import { readSystemFacts } from '../host/facts.js';
 import { readLoadRecord } from '../host/load-record.js';
-import { readHistory, type HistoryReading } from '../host/reboot-history.js';
+import type { HistoryReading } from '../host/reboot-history.js';
+import { readSettledHistory } from './settle.js';
 import { inspectInitrd, inspectKernel, readKernelSignature, type FileFacts } from '../host/inspect.js';
 import type { Programs } from '../host/programs.js';
 import { isUnusable } from '../unusable.js';
@@ -12,7 +13,7 @@ import { resolveTarget, type BootTarget } from '../target/boot-target.js';
 /** The plan and everything it was decided from: what `status` shows and the hook acts on. */
 export interface Assessment extends PlanInput {
   readonly plan: Plan;
-  /** Where the pause comes from; status shows the last reboot from it. */
+  /** Where the pause comes from, as the running boot knows it (settle.ts); status shows the last reboot from it. */
   readonly rebootHistory: HistoryReading;
 }
 
@@ -32,7 +33,7 @@ export async function assess(root: SystemRoot, programs: Programs): Promise<Asse
   const reading = readConfig(root);
   const target = await resolveTarget(root, reading.config);
   const system = readSystemFacts(root, programs);
-  const rebootHistory = readHistory(root);
+  const rebootHistory = readSettledHistory(root);
   const { pause } = rebootHistory.history;
   const kernelFile = inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p));
   const input: PlanInput = {

@@ -12,9 +12,9 @@ import { consumeKexecToolsColdFlag } from '../act/kexec-tools-cold-flag.js';
 import { settleFinalStep } from '../act/final-step.js';
 import { clearOneShot } from '../act/one-shot.js';
 import { createKexecRunner, type KexecRunner } from '../act/kexec-runner.js';
-import { readBootId, shutdownStartedAt } from '../host/this-boot.js';
+import { readBootId, readThisBoot, shutdownStartedAt } from '../host/this-boot.js';
 import { addRequest } from '../history/reboots.js';
-import { changeHistory } from './history.js';
+import { changeHistory, recordSettled } from './settle.js';
 import { rebootRequest, type RequestFacts } from '../history/request.js';
 
 export interface HookLimits {
@@ -60,6 +60,20 @@ async function settleLoadedKernel(root: SystemRoot, runner: KexecRunner, plan: P
     : { path: 'kexec', message: `${stoppedBy}; ${kernel} was not verified against the plan and could not be unloaded: ${unloaded.detail}`, unverifiedKernelLoaded: true };
 }
 
+/**
+ * Completes the reboot that led to this boot, if nothing did yet, at every
+ * shutdown: a boot that goes down before kexec-reboot-boot ran is so still
+ * known to have come up, and the firmware boot after a failed kexec pauses
+ * kexec before this hook plans. The shutdown goes on without it.
+ */
+function settleThisBoot(root: SystemRoot, log: Log): void {
+  try {
+    recordSettled(root, log, readThisBoot(root));
+  } catch (error) {
+    log('warning', `cannot complete the reboot history: ${errorMessage(error)}`);
+  }
+}
+
 /** Leaves the record the next boot completes; a reboot goes on without it. */
 function recordReboot(root: SystemRoot, log: Log, facts: RequestFacts): void {
   try {
@@ -96,6 +110,7 @@ export async function runShutdownHook(
   const onTerm = () => void settle('stopped by the init system').finally(() => process.exit(0));
   process.once('SIGTERM', onTerm);
   try {
+    settleThisBoot(root, log);
     const runner = createKexecRunner({ root, kexec: programs.kexec, callTimeoutMs: limits.callMs, deadline });
     const answer = givenVerb ? { verb: givenVerb } : await detectShutdownVerb(root, programs, Math.min(VERB_QUERY_MS, limits.totalMs));
     if ('unknown' in answer) {

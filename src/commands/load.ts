@@ -1,12 +1,13 @@
 // The commands that change what is loaded, run by people and by the package: load, unload and preload.
 import type { RunOutcome } from '../act/kexec-runner.js';
-import { carryOut, type Outcome } from '../act/carry-out.js';
+import { carryOut, describeOutcome, type Outcome } from '../act/carry-out.js';
+import type { Log } from '../host/log.js';
 import { whoseKernel } from '../plan/loaded-kernel.js';
 import { isKernelLoaded } from '../host/facts.js';
 import { readLoadRecord } from '../host/load-record.js';
 import type { Programs } from '../host/programs.js';
 import type { SystemRoot } from '../host/system-root.js';
-import { assess, planFreshLoad } from './assess.js';
+import { assess, planFreshLoad, type Assessment } from './assess.js';
 import { kexecByHand, kexecLoadCommand } from './by-hand.js';
 
 export type LoadResult =
@@ -37,11 +38,16 @@ export async function unload(root: SystemRoot, programs: Programs, { ifOurs }: {
   return unloaded.ok ? { ...unloaded, detail: `unloaded the kernel kexec-reboot loaded at ${loaded.record.loadedAt}` } : unloaded;
 }
 
+/** The line a preload leaves in the log. */
+export function logPreload(log: Log, outcome: Outcome): void {
+  log(outcome.path === 'kexec' ? 'notice' : 'warning', `preload: ${describeOutcome(outcome)}`);
+}
+
 export type PreloadResult = { readonly ran: false; readonly why: string } | { readonly ran: true; readonly outcome: Outcome };
 
 /** With PRELOAD=true, carries the plan out now: loads the kernel, or again if what it is made from changed. */
-export async function preload(root: SystemRoot, programs: Programs): Promise<PreloadResult> {
-  const assessment = await assess(root, programs);
+export async function preload(root: SystemRoot, programs: Programs, assessment?: Assessment): Promise<PreloadResult> {
+  assessment ??= await assess(root, programs);
   const { preload: enabled } = assessment.reading.config;
   if (!enabled.value) return { ran: false, why: `PRELOAD is false (${enabled.origin}): nothing to do` };
   return { ran: true, outcome: await carryOut(assessment.plan, kexecByHand(root, programs), assessment.system.kernelLoaded) };

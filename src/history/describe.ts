@@ -18,14 +18,18 @@ export function describePath(entry: RebootEntry): string {
 
 const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 
-function describeDowntime(downtime: Downtime): string {
-  return `${s(downtime.total)} (to the new kernel ${s(downtime.requestToKernel)}, to init ${s(downtime.kernelToInit)}, to userspace up ${s(downtime.initToUp)})`;
+function describeDowntime(downtime: Downtime | 'clock stepped'): string {
+  if (downtime === 'clock stepped') return 'no figure: the clock stepped between the two boots';
+  const phases = [`to the new kernel ${s(downtime.requestToKernel)}`, downtime.kernelToInit === undefined ? undefined : `to init ${s(downtime.kernelToInit)}`];
+  if (downtime.total === undefined) return [...phases, 'userspace up not recorded'].filter((part) => part !== undefined).join(', ');
+  return `${s(downtime.total)} (${[...phases, `to userspace up ${s(downtime.initToUp!)}`].filter((part) => part !== undefined).join(', ')})`;
 }
 
 /** Why a reboot was not a kexec, in the hook's words; nothing for one that was. */
 export function reasonOf(entry: RebootEntry): string | undefined {
   if (entry.ended === 'kexec') return undefined;
   if (entry.ended === 'unrecorded') return 'no reboot record before this boot: a crash, a power cut, a power-on, or a reboot the shutdown hook did not see';
+  if (entry.ended === 'unknown') return 'how this boot arrived cannot be told (no /sys/kernel/boot_params: not an x86 machine)';
   if (entry.ended === 'kexec-failed') return `the kexec boot of ${entry.request?.kernel ?? 'a kernel loaded by hand'} did not come up`;
   return entry.request?.why;
 }

@@ -15,7 +15,8 @@ function endingOf(request: RebootRequest | undefined, arrival: Arrival): RebootE
   if (arrival.by === 'kexec') return 'kexec';
   // Planned a kexec, started by a boot loader: the kexec'd kernel never got as far as completing its record.
   if (arrival.by === 'firmware') return request.path === 'kexec' ? 'kexec-failed' : 'firmware';
-  return request.path;
+  // The plan is no evidence: a kexec that came back through firmware would be counted as a kexec.
+  return 'unknown';
 }
 
 export interface Completion {
@@ -26,14 +27,31 @@ export interface Completion {
 }
 
 /**
- * Completes the reboot that led to this boot: the newest record, if no boot
+ * A boot recorded already, by its shutdown hook or before boot-complete ran,
+ * gets what it now knows besides (PID 1's start, userspace up); undefined
+ * when it has nothing to add.
+ */
+function fillIn(history: History, index: number, arrival: Arrival): Completion | undefined {
+  const entry = history.reboots[index]!;
+  const known = entry.arrival!;
+  if ((known.upAt || !arrival.upAt) && (known.initStartedAt || !arrival.initStartedAt)) return undefined;
+  const filled: RebootEntry = { ...entry, arrival: { ...known, ...arrival, by: known.by } };
+  return { history: { ...history, reboots: history.reboots.map((other, i) => (i === index ? filled : other)) }, entry: filled };
+}
+
+/**
+ * Completes the reboot that led to a boot: the newest record, if no boot
  * completed it yet (any later reboot would have left a newer one). Without
  * one the boot came another way: a crash, a power cut, a power-on, a reboot
  * the hook did not see. A kexec that came back through the firmware pauses
- * kexec for that kernel file. Undefined when this boot was completed already.
+ * kexec for that kernel file. Undefined when the boot was completed already
+ * and there is nothing to add, or when it is known by its own request only (it
+ * came before that request, and the place it had is lost).
  */
 export function completeBoot(history: History, arrival: Arrival): Completion | undefined {
-  if (history.reboots.some((entry) => entry.arrival?.bootId === arrival.bootId)) return undefined;
+  const recorded = history.reboots.findIndex((entry) => entry.arrival?.bootId === arrival.bootId);
+  if (recorded !== -1) return fillIn(history, recorded, arrival);
+  if (history.reboots.some((entry) => entry.request?.bootId === arrival.bootId)) return undefined;
   const newest = history.reboots.at(-1);
   const pending = newest && !newest.arrival ? newest : undefined;
   const request = pending?.request;
@@ -43,7 +61,7 @@ export function completeBoot(history: History, arrival: Arrival): Completion | u
     ended === 'kexec-failed' && request?.kernelIdentity
       ? {
           kernel: request.kernelIdentity,
-          since: arrival.upAt,
+          since: arrival.upAt ?? arrival.kernelStartedAt,
           why: `the kexec boot of ${request.kernel ?? request.kernelIdentity.path} asked for at ${request.requestedAt} did not come up (the machine came back through firmware)`,
         }
       : undefined;
@@ -57,6 +75,42 @@ export function completeBoot(history: History, arrival: Arrival): Completion | u
     entry,
     ...(paused ? { paused } : {}),
   };
+}
+
+export interface Settlement {
+  readonly history: History;
+  /** What was completed or filled in, oldest first. */
+  readonly entries: readonly RebootEntry[];
+  /** Set when one of them was a kexec boot that did not come up. */
+  readonly paused?: KexecPause;
+}
+
+/**
+ * Completes, in boot order, every boot the history does not hold yet: first
+ * those that marked themselves as come up early in their boot and went down
+ * before they completed their own record (a reboot or poweroff before
+ * kexec-reboot-boot ran, a full /var, a boot that never reached
+ * multi-user.target), then the running boot. A kexec boot that came up is so
+ * never taken for a failed one, and the firmware boot after a failed one
+ * pauses kexec whichever command reads or writes the history first.
+ * Undefined when there is nothing to complete.
+ */
+export function settleBoots(history: History, marks: readonly Arrival[], thisBoot: Arrival | undefined): Settlement | undefined {
+  const known = new Set(history.reboots.flatMap((entry) => [entry.arrival?.bootId, entry.request?.bootId]));
+  const others = marks
+    .filter((mark) => !known.has(mark.bootId) && mark.bootId !== thisBoot?.bootId)
+    .sort((a, b) => Date.parse(a.kernelStartedAt) - Date.parse(b.kernelStartedAt));
+  let settled = history;
+  let paused: KexecPause | undefined;
+  const entries: RebootEntry[] = [];
+  for (const arrival of thisBoot ? [...others, thisBoot] : others) {
+    const completion = completeBoot(settled, arrival);
+    if (!completion) continue;
+    settled = completion.history;
+    entries.push(completion.entry);
+    paused = completion.paused ?? paused;
+  }
+  return entries.length === 0 ? undefined : { history: settled, entries, ...(paused ? { paused } : {}) };
 }
 
 /** Lifts a pause; the history of why it was paused stays. */

@@ -16,10 +16,14 @@ export const SYSTEMD_RUNNING = '/run/systemd/system';
  * starts nothing, as for /no-kexec-reboot.
  */
 export const NO_KEXEC_MARKER = `${STATE_DIR}/no-kexec`;
+/** Held while a process reads, changes and writes the reboot history: one writer at a time. */
+export const HISTORY_LOCK = `${STATE_DIR}/history.lock`;
 /** What kexec-reboot loaded, so a kernel loaded ahead of time can be checked against the plan. */
 export const LOAD_RECORD = `${STATE_DIR}/loaded.json`;
 /** Kept across boots: the last reboots, with how each ended (reboot-history.ts). */
 export const HISTORY_FILE = '/var/lib/kexec-reboot/history.json';
+/** One file a boot, named by its boot id, made early in that boot by mark-boot (boot-marks.ts). */
+export const BOOT_MARKS_DIR = '/var/lib/kexec-reboot/boots';
 /** The x86 boot protocol's parameters as this kernel was handed them; type_of_loader says who started it. */
 export const BOOT_PARAMS = '/sys/kernel/boot_params/data';
 export const BOOT_ID = '/proc/sys/kernel/random/boot_id';

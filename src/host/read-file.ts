@@ -57,6 +57,8 @@ export const MAX_BYTES = {
   sysfsAttribute: 64 * KiB,
   /** kexec-reboot's own load record: one line of JSON. */
   loadRecord: 64 * KiB,
+  /** A boot's mark: one short line. */
+  bootMark: 1 * KiB,
   /** The reboot history: 50 reboots of a few hundred bytes, a command line of up to a few KiB each. */
   history: 4 * MiB,
 } as const;

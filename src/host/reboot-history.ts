@@ -2,7 +2,8 @@ import { mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as v from 'valibot';
 import type { SystemRoot } from './system-root.js';
-import { HISTORY_FILE } from './paths.js';
+import { HISTORY_FILE, HISTORY_LOCK } from './paths.js';
+import { withLock } from './lock.js';
 import { replaceFile } from './atomic-write.js';
 import { MAX_BYTES, readTrustedTextFile, whyUnread } from './read-file.js';
 
@@ -28,27 +29,34 @@ const RebootRequestSchema = v.object({
   kernelIdentity: v.optional(FileIdentitySchema),
 });
 
-/** Found by the boot that followed, once userspace was up. */
+/**
+ * The boot that followed, as it came up: found by that boot itself (its
+ * shutdown hook, boot-complete, resume), or by a later one from the mark it
+ * left early in its boot (boot-marks.ts).
+ */
 const ArrivalSchema = v.object({
   bootId: v.string(),
   /** Who started this kernel, by the x86 boot protocol's type_of_loader; unknown where there is none. */
   by: v.picklist(['kexec', 'firmware', 'unknown']),
   kernelRelease: v.string(),
   kernelStartedAt: Timestamp,
-  /** PID 1 started: the initramfs's /init, which becomes the init system. */
-  initStartedAt: Timestamp,
-  /** systemd: multi-user.target reached; sysvinit: the boot's init scripts run. */
-  upAt: Timestamp,
+  /** PID 1 started: the initramfs's /init, which becomes the init system. Not in a boot's early mark. */
+  initStartedAt: v.optional(Timestamp),
+  /** systemd: multi-user.target reached; sysvinit: the boot's init scripts run. Only boot-complete knows it. */
+  upAt: v.optional(Timestamp),
 });
 
-const ENDINGS = ['kexec', 'firmware', 'kexec-failed', 'unrecorded'] as const;
+const ENDINGS = ['kexec', 'firmware', 'kexec-failed', 'unrecorded', 'unknown'] as const;
 
 const RebootEntrySchema = v.object({
   /** Absent for a boot no recorded reboot led to: a crash, a power cut, a power-on, a reboot without the hook. */
   request: v.optional(RebootRequestSchema),
   /** Absent until the next boot completes the entry. */
   arrival: v.optional(ArrivalSchema),
-  /** How the reboot really ended, known with the arrival; kexec-failed: planned a kexec, came back through firmware. */
+  /**
+   * How the reboot really ended, known with the arrival; kexec-failed: planned a kexec, came back through
+   * firmware; unknown: the arrival could not be told (no boot_params), so neither path is claimed.
+   */
   ended: v.optional(v.picklist(ENDINGS)),
 });
 
@@ -62,7 +70,14 @@ const HistorySchema = v.object({
   /** Oldest first. */
   reboots: v.array(RebootEntrySchema),
   /** Since the history began, never trimmed: what the metrics' counters report. */
-  counts: v.object(Object.fromEntries(ENDINGS.map((ending) => [ending, v.number()])) as Record<(typeof ENDINGS)[number], v.NumberSchema<undefined>>),
+  counts: v.object({
+    kexec: v.number(),
+    firmware: v.number(),
+    'kexec-failed': v.number(),
+    unrecorded: v.number(),
+    // Counted since 0.4.0: a history from before has none.
+    unknown: v.optional(v.number(), 0),
+  } satisfies Record<(typeof ENDINGS)[number], unknown>),
   pause: v.optional(KexecPauseSchema),
 });
 
@@ -73,7 +88,7 @@ export type RebootEnding = (typeof ENDINGS)[number];
 export type KexecPause = v.InferOutput<typeof KexecPauseSchema>;
 export type History = v.InferOutput<typeof HistorySchema>;
 
-export const EMPTY_HISTORY: History = { reboots: [], counts: { kexec: 0, firmware: 0, 'kexec-failed': 0, unrecorded: 0 } };
+export const EMPTY_HISTORY: History = { reboots: [], counts: { kexec: 0, firmware: 0, 'kexec-failed': 0, unrecorded: 0, unknown: 0 } };
 
 /** The history, or an empty one and why the file could not be used. */
 export interface HistoryReading {
@@ -110,12 +125,15 @@ export function writeHistory(root: SystemRoot, history: History, { keepUnreadabl
 }
 
 /**
- * Reads, changes and writes the history in one go. An unreadable file is
- * set aside and the history starts again: `problem` says why.
+ * Reads, changes and writes the history in one go, one process at a time: two
+ * at once would each write what they read, and one change would be lost. An
+ * unreadable file is set aside and the history starts again: `problem` says why.
  */
 export function updateHistory<T extends { readonly history: History }>(root: SystemRoot, change: (history: History) => T | undefined): (T & { readonly problem?: string }) | undefined {
-  const { history, problem } = readHistory(root);
-  const changed = change(history);
-  if (changed) writeHistory(root, changed.history, { keepUnreadable: problem !== undefined });
-  return changed && { ...changed, ...(problem ? { problem } : {}) };
+  return withLock(root, HISTORY_LOCK, () => {
+    const { history, problem } = readHistory(root);
+    const changed = change(history);
+    if (changed) writeHistory(root, changed.history, { keepUnreadable: problem !== undefined });
+    return changed && { ...changed, ...(problem ? { problem } : {}) };
+  });
 }

@@ -111,22 +111,31 @@ export async function shutdownStartedAt(
 }
 
 /**
- * This boot as the completion of the reboot before it sees it, measured on
- * the machine itself: when the kernel started (now minus the uptime), when
- * PID 1 did, and when userspace was up.
+ * The running boot as the history completes the reboot before it with,
+ * measured on the machine itself: who started the kernel, when it started
+ * (now minus the uptime), and when PID 1 did. Undefined when the boot's id or
+ * uptime cannot be read: such a boot cannot be told from others.
  */
-export async function readArrival(root: SystemRoot, programs: Programs, now = Date.now()): Promise<Arrival> {
-  const kernelStartedMs = now - uptimeSeconds(root) * 1000;
-  const at = (secondsAfterBoot: number) => new Date(kernelStartedMs + secondsAfterBoot * 1000).toISOString();
+export function readThisBoot(root: SystemRoot, now = Date.now()): Arrival | undefined {
+  const bootId = readText(root, BOOT_ID)?.trim();
+  const uptime = parseUptime(readText(root, UPTIME) ?? '');
+  if (!bootId || uptime === undefined) return undefined;
+  const kernelStartedMs = now - uptime * 1000;
   const bootParams = readFileBytes(root, BOOT_PARAMS, MAX_BYTES.sysfsAttribute);
-  const initStarted = processStartSeconds(readText(root, '/proc/1/stat') ?? '') ?? 0;
-  const upSeconds = underSystemd(root) ? await multiUserReachedSeconds(programs) : undefined;
+  const initStarted = processStartSeconds(readText(root, '/proc/1/stat') ?? '');
   return {
-    bootId: readBootId(root),
+    bootId,
     by: loaderOf(bootParams.kind === 'bytes' ? bootParams.bytes : undefined),
     kernelRelease: readText(root, '/proc/sys/kernel/osrelease')?.trim() ?? 'unknown',
-    kernelStartedAt: at(0),
-    initStartedAt: at(initStarted),
-    upAt: upSeconds === undefined ? new Date(now).toISOString() : at(upSeconds),
+    kernelStartedAt: new Date(kernelStartedMs).toISOString(),
+    ...(initStarted === undefined ? {} : { initStartedAt: new Date(kernelStartedMs + initStarted * 1000).toISOString() }),
   };
+}
+
+/** The running boot once userspace is up (boot-complete): readThisBoot, and when it was up. */
+export async function readArrival(root: SystemRoot, programs: Programs, now = Date.now()): Promise<Arrival> {
+  const thisBoot = readThisBoot(root, now);
+  if (!thisBoot) throw new Error(`cannot read ${BOOT_ID} or ${UPTIME}`);
+  const upSeconds = underSystemd(root) ? await multiUserReachedSeconds(programs) : undefined;
+  return { ...thisBoot, upAt: upSeconds === undefined ? new Date(now).toISOString() : new Date(Date.parse(thisBoot.kernelStartedAt) + upSeconds * 1000).toISOString() };
 }

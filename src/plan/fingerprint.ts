@@ -2,8 +2,17 @@ import type { FileIdentity } from '../host/inspect.js';
 import type { Fingerprint } from '../host/load-record.js';
 
 /** The same file, unchanged: a replaced or rewritten one is another. */
-export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+function sameFile(a: FileIdentity, b: FileIdentity): boolean {
   return a.path === b.path && a.device === b.device && a.inode === b.inode && a.size === b.size && a.modifiedMs === b.modifiedMs;
+}
+
+/**
+ * The same file in a later boot: device numbers are not kept across boots
+ * (btrfs subvolumes get anonymous ones in mount order; md0 may come back as
+ * md127, dm-N renumbers), so they cannot tell one kernel file from another.
+ */
+export function sameFileAcrossBoots(a: FileIdentity, b: FileIdentity): boolean {
+  return a.path === b.path && a.inode === b.inode && a.size === b.size && a.modifiedMs === b.modifiedMs;
 }
 
 /** How the planned kernel differs from the loaded one, in words; undefined when it does not. */

@@ -6,7 +6,7 @@ import { KEXEC_TOOLS_COLD_FLAG } from '../host/paths.js';
 import type { BootTarget, TargetProblem } from '../target/boot-target.js';
 import type { Fingerprint, LoadRecord } from '../host/load-record.js';
 import type { KexecPause } from '../host/reboot-history.js';
-import { fingerprintDifference, sameFile } from './fingerprint.js';
+import { fingerprintDifference, sameFileAcrossBoots } from './fingerprint.js';
 import { whoseKernel } from './loaded-kernel.js';
 import { isUnusable } from '../unusable.js';
 
@@ -114,6 +114,14 @@ export function staleColdRequest(system: SystemFacts): string | undefined {
 }
 
 /**
+ * A pause holds for the kernel file that failed, and for it only: the same
+ * kernel would fail again; another one, or the admin's word, lifts it.
+ */
+export function pauseHolds(pause: KexecPause | undefined, kernel: FileFacts): pause is KexecPause {
+  return pause !== undefined && !isUnusable(kernel) && sameFileAcrossBoots(pause.kernel, kernel);
+}
+
+/**
  * Whether the configuration and the files allow loading a kernel, as if
  * nothing were loaded: a kexec plan that loads, or a cold one with the reason.
  */
@@ -134,8 +142,7 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
   const unusableInitrd = input.initrdFiles.find(isUnusable);
   if (unusableInitrd) return cold('initrd-unusable', unusableInitrd.unusable, warnings);
   const initrds = input.initrdFiles.filter((file): file is FileIdentity => !isUnusable(file));
-  // The same kernel would fail again; another one, or the admin's word, lifts the pause.
-  if (input.pause && sameFile(input.pause.kernel, kernel)) {
+  if (pauseHolds(input.pause, kernel)) {
     return cold('kexec-paused', `kexec is paused: ${input.pause.why}; until "kexec-reboot resume", or until a different kernel is configured`, warnings);
   }
   const signature = input.kernelSignature;

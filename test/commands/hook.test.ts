@@ -30,7 +30,9 @@ describe('runShutdownHook records the reboot for the next boot to complete', () 
     fake.write('/fake/systemctl-show', 'ActiveState=inactive\nActiveExitTimestampMonotonic=99000000\n');
     const before = Date.now();
     await hook();
-    const [entry, ...more] = readHistory(fake.root).history.reboots;
+    // This boot first (no record led to it), then the reboot it asks for.
+    const [thisBoot, entry, ...more] = readHistory(fake.root).history.reboots;
+    expect(thisBoot).toMatchObject({ arrival: { bootId: 'b0a1' }, ended: 'unrecorded' });
     expect(more).toEqual([]);
     expect(entry).toEqual({
       request: request({ bootId: 'b0a1', requestedAt: expect.any(String), cmdline: 'root=UUID=0b1c ro quiet', kernelIdentity: expect.objectContaining({ path: '/boot/vmlinuz-6.1.0-9-amd64' }) }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_HISTORY, type History } from '../../src/host/reboot-history.js';
-import { addRequest, completeBoot, HISTORY_LENGTH, resume } from '../../src/history/reboots.js';
+import { addRequest, completeBoot, HISTORY_LENGTH, resume, settleBoots } from '../../src/history/reboots.js';
 import { arrival, request } from '../support/history.js';
 
 const requested = (overrides = {}): History => addRequest(EMPTY_HISTORY, request(overrides));
@@ -10,7 +10,7 @@ describe('the reboot history', () => {
     const completion = completeBoot(requested(), arrival());
     expect(completion?.entry).toEqual({ request: request(), arrival: arrival(), ended: 'kexec' });
     expect(completion?.history.reboots).toHaveLength(1);
-    expect(completion?.history.counts).toEqual({ kexec: 1, firmware: 0, 'kexec-failed': 0, unrecorded: 0 });
+    expect(completion?.history.counts).toEqual({ kexec: 1, firmware: 0, 'kexec-failed': 0, unrecorded: 0, unknown: 0 });
     expect(completion?.paused).toBeUndefined();
   });
 
@@ -36,6 +36,15 @@ describe('the reboot history', () => {
     const completion = completeBoot(requested({ kernel: undefined, kernelIdentity: undefined }), arrival({ by: 'firmware' }));
     expect(completion?.entry.ended).toBe('kexec-failed');
     expect(completion?.history.pause).toBeUndefined();
+  });
+
+  it('never claims a kexec, nor a firmware reboot, for a boot whose arrival cannot be told (no boot_params: not x86)', () => {
+    for (const path of ['kexec', 'firmware'] as const) {
+      const completion = completeBoot(requested({ path }), arrival({ by: 'unknown' }));
+      expect(completion?.entry.ended).toBe('unknown');
+      expect(completion?.history.counts).toMatchObject({ kexec: 0, firmware: 0, unknown: 1 });
+      expect(completion?.paused).toBeUndefined();
+    }
   });
 
   it('records a boot no reboot record led to (a crash, a power cut, a power-on) as unrecorded', () => {
@@ -68,4 +77,32 @@ describe('the reboot history', () => {
     expect(history.reboots[0]!.request!.bootId).toBe('boot-5');
     expect(history.counts.kexec).toBe(HISTORY_LENGTH + 5);
   });
+
+  it('settles the boots that marked themselves in the order they started, then the running one', () => {
+    const failedThenOk = settleBoots(
+      requested(),
+      [arrival({ bootId: 'boot-3', by: 'firmware', kernelStartedAt: '2026-12-03T11:00:00.000Z' }), arrival({ bootId: 'boot-2', by: 'kexec', upAt: undefined, initStartedAt: undefined })],
+      arrival({ bootId: 'boot-4', by: 'firmware', kernelStartedAt: '2026-12-03T12:00:00.000Z' }),
+    );
+    expect(failedThenOk?.entries.map((entry) => [entry.arrival?.bootId, entry.ended])).toEqual([
+      ['boot-2', 'kexec'],
+      ['boot-3', 'unrecorded'],
+      ['boot-4', 'unrecorded'],
+    ]);
+    expect(failedThenOk?.paused).toBeUndefined();
+    // Nothing new: nothing to write.
+    expect(settleBoots(failedThenOk!.history, [arrival({ bootId: 'boot-2' })], arrival({ bootId: 'boot-4', by: 'firmware', kernelStartedAt: '2026-12-03T12:00:00.000Z' }))).toBeUndefined();
+  });
+
+  it('adds userspace up to a boot its hook or resume recorded before boot-complete ran, counting it once', () => {
+    const early = settleBoots(requested(), [], arrival({ upAt: undefined }))!.history;
+    const completed = settleBoots(early, [], arrival());
+    expect(completed?.entries).toEqual([{ request: request(), arrival: arrival(), ended: 'kexec' }]);
+    expect(completed?.history.counts.kexec).toBe(1);
+  });
+
+  it('does not complete a reboot with the boot that asked for it', () => {
+    expect(settleBoots(requested(), [], arrival({ bootId: 'boot-1' }))).toBeUndefined();
+  });
 });
+

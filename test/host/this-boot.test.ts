@@ -66,6 +66,7 @@ describe('readArrival', () => {
   it("under systemd takes userspace up from multi-user.target's own timestamp", async () => {
     const fake = makeFakeRoot();
     fake.write('/proc/uptime', '60.00 100.00\n');
+    fake.write('/proc/sys/kernel/random/boot_id', 'b0a1\n');
     fake.write('/proc/1/stat', `1 (systemd) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 850 ${Array(30).fill(0).join(' ')}\n`);
     fake.write('/run/systemd/system/.keep', '');
     fake.write('/fake/systemctl-show', 'ActiveEnterTimestampMonotonic=41500000\n');

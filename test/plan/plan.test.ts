@@ -30,6 +30,11 @@ describe('planReboot', () => {
     expect(planReboot(input({ rest: { pause } }))).toMatchObject({ action: 'cold', reason: 'kexec-paused', why: expect.stringMatching(/^kexec is paused: the kexec boot of .* did not come up; until "kexec-reboot resume"/) });
   });
 
+  it('holds the pause when the same file comes back under another device number (btrfs subvolumes, md0/md127, dm-N renumbered at boot)', () => {
+    const renumbered = { ...identity('/boot/vmlinuz-6.1.0-9-amd64'), device: 41 };
+    expect(planReboot(input({ rest: { pause: { ...pause, kernel: renumbered } } }))).toMatchObject({ action: 'cold', reason: 'kexec-paused' });
+  });
+
   it('kexecs another kernel, or a kernel loaded by hand, while one is paused', () => {
     expect(planReboot(input({ rest: { pause: { ...pause, kernel: identity('/boot/vmlinuz-6.1.0-9-amd64', 99) } } }))).toMatchObject({ action: 'kexec', reason: 'configured' });
     expect(planReboot(input({ system: { kernelLoaded: true }, rest: { pause } }))).toMatchObject({ action: 'kexec', reason: 'already-loaded' });

@@ -1,4 +1,5 @@
 import type { Arrival, RebootRequest } from '../../src/host/reboot-history.js';
+import { KERNEL_VERSION, type FakeTree } from './fake-root.js';
 import { identity } from './load-spec.js';
 
 /** A reboot the hook recorded as a kexec of the fake root's kernel; override what a test is about. */
@@ -29,4 +30,16 @@ export function arrival(overrides: Partial<Arrival> = {}): Arrival {
     upAt: '2026-12-03T10:00:15.000Z',
     ...overrides,
   };
+}
+
+/** A boot of the fake machine: its id, how long it has been up, and who started its kernel (boot_params' type_of_loader). */
+export function bootMachine(fake: FakeTree, id: string, by: 'kexec' | 'firmware', uptime = 30): void {
+  fake.write('/proc/sys/kernel/random/boot_id', `${id}\n`);
+  fake.write('/proc/sys/kernel/osrelease', `${KERNEL_VERSION}\n`);
+  fake.write('/proc/uptime', `${uptime}.00 10.00\n`);
+  fake.write('/proc/1/stat', `1 (init) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 500 0\n`);
+  const params = Buffer.alloc(4096);
+  params[0x210] = by === 'kexec' ? 0xd0 : 0x72;
+  fake.write('/sys/kernel/boot_params/data', params);
+  fake.write('/sys/kernel/kexec_loaded', '0\n');
 }
