@@ -149,6 +149,8 @@ same_as_before() {
 history_checks() {
   local name=$1
   mkdir -p "$root/var/lib/prometheus/node-exporter"
+  check "$name: mark-boot marks this boot" bash -c \
+    "in_root /usr/lib/kexec-reboot/mark-boot && ls '$root/var/lib/kexec-reboot/boots/' | grep -qx \"\$(cat /proc/sys/kernel/random/boot_id)\""
   check "$name: boot-complete" in_root kexec-reboot boot-complete
   check "$name: history lists this boot" bash -c "in_root kexec-reboot history --json | grep -q '\"ended\": \"unrecorded\"'"
   check "$name: metrics written" file_has /var/lib/prometheus/node-exporter/kexec_reboot.prom 'kexec_reboot_reboots_total{ended="unrecorded"} 1'
@@ -189,6 +191,12 @@ run_lifecycle() {
       test -L "$root/etc/systemd/system/multi-user.target.wants/kexec-reboot-boot.service"
     check "$name: systemd-analyze verify kexec-reboot-boot.service" \
       in_root systemd-analyze verify --man=no /lib/systemd/system/kexec-reboot-boot.service
+    check "$name: kexec-reboot-mark.service enabled (sysinit.target)" \
+      test -L "$root/etc/systemd/system/sysinit.target.wants/kexec-reboot-mark.service"
+    check "$name: systemd-analyze verify kexec-reboot-mark.service" \
+      in_root systemd-analyze verify --man=no /lib/systemd/system/kexec-reboot-mark.service
+    check "$name: kexec-reboot-preload.service not started at every boot (its path unit starts it)" \
+      absent /etc/systemd/system/multi-user.target.wants/kexec-reboot-preload.service
   else
     check "$name: kexec-reboot-boot starts in runlevel 2" test -n "$(cd "$root/etc/rc2.d" && ls S*kexec-reboot-boot 2>/dev/null)"
     check "$name: rc6.d links for kexec-reboot-load and -exec" \
