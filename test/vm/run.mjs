@@ -3,6 +3,7 @@
 // (TCG). See test/vm/README.md.
 //
 //   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump] [--full] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs --only bootcost   (what kexec-reboot costs a boot: systemd-analyze blame)
 //   node test/vm/run.mjs --prepare   (build the root filesystems only)
 //   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
 //
@@ -42,6 +43,7 @@ const VMS = [
   { set: 'uefi', release: 13, init: 'systemd', chain: 'uefi', label: 'uefi', variant: 'grub', uefi: true },
   ...[12, 13].map((release) => ({ set: 'secureboot', release, init: 'systemd', chain: release === 12 ? 'secureboot-debian12' : 'secureboot', label: 'secureboot', variant: 'secureboot', uefi: true, secureBoot: true })),
   { set: 'kdump', release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' },
+  { set: 'bootcost', release: 13, init: 'systemd', chain: 'boot-cost', label: 'bootcost' },
 ];
 const stepsOf = (r) => CHAINS[r.chain][full ? 'full' : 'ci'];
 

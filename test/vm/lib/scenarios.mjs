@@ -281,6 +281,26 @@ export const STEPS = {
       return missing.length ? `the metrics file lacks ${missing.join(', ')}: ${metrics.join(' | ').slice(0, 300)}` : null;
     },
   },
+  // What kexec-reboot costs a boot with PRELOAD off: one Node start (the
+  // boot's completion), none that multi-user.target waits for.
+  bc: {
+    title: 'boot cost, PRELOAD off: one unit of ours starts Node (kexec-reboot-boot), none delays multi-user.target; `systemd-analyze blame`, then `poweroff`',
+    script: [
+      'i=0',
+      'until systemd-analyze time >/dev/null 2>&1 || [ $i -ge 300 ]; do sleep 1; i=$((i + 1)); done',
+      'say "analyze-time: $(systemd-analyze time 2>&1 | head -n 1)"',
+      'systemd-analyze blame --no-pager 2>&1 | grep kexec-reboot | while IFS= read -r l; do say "blame: $l"; done',
+      'say "critical-chain: $(systemd-analyze critical-chain --no-pager multi-user.target 2>&1 | grep -c kexec-reboot) units of ours"',
+      'act poweroff poweroff',
+    ].join('\n'),
+    expect: 'poweroff',
+    check: (tr) => {
+      const blame = tr.pre.filter((l) => l.startsWith('KRVM blame: '));
+      if (!blame.some((l) => /kexec-reboot-boot\.service/.test(l))) return `kexec-reboot-boot.service did not run: ${blame.join(' | ')}`;
+      if (blame.some((l) => /kexec-reboot-preload\.service/.test(l))) return `kexec-reboot-preload.service ran with PRELOAD off (a second Node start): ${blame.join(' | ')}`;
+      return tr.pre.includes('KRVM critical-chain: 0 units of ours') ? null : 'a unit of ours is on multi-user.target\'s critical chain';
+    },
+  },
   '4': {
     title: '`poweroff` -> powers off, no kexec',
     script: 'act poweroff poweroff',
@@ -577,6 +597,8 @@ export const CHAINS = {
   // Debian 13 + kdump-tools and molly-guard, crashkernel= on the command line.
   kdump: { ci: ['k1', 'm1', '4'], full: ['k1', 'k2', 'm1', '4'] },
   demo: both(['1', '3a', 'hx']),
+  // A measurement, not in CI (--only bootcost): one boot of a Debian 13 VM.
+  'boot-cost': both(['bc']),
   selftest: both(['h1', 'h2', '4']),
 };
 
