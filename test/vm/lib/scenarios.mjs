@@ -573,7 +573,7 @@ export const STEPS = {
 // chain, whose boot path (OVMF, GRUB from the ESP, kexec of an EFI-booted
 // kernel) the Secure Boot chains take too.
 const both = (steps) => ({ ci: steps, full: steps });
-const EVERY_STEP = ['1', 'q1', '2a', '2b', '2c', '6', '3a', '8', '3b', '3c', '5', 'rf', 'rp', 'qf', 'rp', 'rr', '7d', '7a', '7b', '7f', '7c', '7e', '4'];
+const EVERY_STEP = ['1', 'q1', '2a', '2b', '2c', '6', '3a', '8', '3b', '3c', '5', 'rf', 'rp', 'rr', 'qf', 'rp', 'rr', '7d', '7a', '7b', '7f', '7c', '7e', '4'];
 export const CHAINS = {
   // Debian 13 runs the hurried steps in CI (q1 is 1, qf is rf, with the next
   // boot hurried), Debian 12 the patient ones.
