@@ -12,8 +12,8 @@ const programs = {
 // Code only some commands reach gets a bundle of its own, which its importer
 // loads with import() by the name on the left, so other commands never parse it.
 const lazyModules = {
-  // src/target/boot-target.ts: the bootloader readers, read only when USE_GRUB_CONFIG=true.
-  './bootloader/index.js': { entry: 'src/target/bootloader/index.ts', bundle: 'lib/bootloader' },
+  // src/boot-target/boot-target.ts: the bootloader readers, read only when USE_GRUB_CONFIG=true.
+  './bootloader/index.js': { entry: 'src/boot-target/bootloader/index.ts', bundle: 'lib/bootloader' },
   // src/host/run-program.ts: execa, read only by the commands that run a program.
   './run-with-execa.js': { entry: 'src/host/run-with-execa.ts', bundle: 'lib/run-program' },
 };

@@ -1,7 +1,7 @@
 import type { SystemRoot } from '../host/system-root.js';
 import type { Programs } from '../host/programs.js';
 import { runProgram } from '../host/run-program.js';
-import type { OneShot } from '../target/boot-target.js';
+import type { OneShot } from '../boot-target/boot-target.js';
 import type { RunOutcome } from './kexec-runner.js';
 
 const CLEAR_TIMEOUT_MS = 5_000;

@@ -8,7 +8,7 @@ import { readSettledHistory } from './settle.js';
 import { inspectInitrd, inspectKernel, readKernelSignature, type FileFacts } from '../host/inspect.js';
 import type { Programs } from '../host/programs.js';
 import { isUnusable } from '../unusable.js';
-import { resolveTarget, type BootTarget } from '../target/boot-target.js';
+import { resolveTarget, type BootTarget } from '../boot-target/boot-target.js';
 
 /** The plan and everything it was decided from: what `status` shows and the hook acts on. */
 export interface Assessment extends PlanInput {

@@ -3,7 +3,7 @@ import { formatDiagnostic, type ConfigReading } from '../config/config.js';
 import type { FileFacts, FileIdentity, KernelSignature } from '../host/inspect.js';
 import type { SystemFacts } from '../host/facts.js';
 import { KEXEC_TOOLS_COLD_FLAG } from '../host/paths.js';
-import type { BootTarget, TargetProblem } from '../target/boot-target.js';
+import type { BootTarget, TargetProblem } from '../boot-target/boot-target.js';
 import type { Fingerprint, LoadRecord } from '../host/load-record.js';
 import type { KexecPause } from '../host/reboot-history.js';
 import { fingerprintDifference, sameFileAcrossBoots } from './fingerprint.js';

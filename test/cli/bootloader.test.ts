@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { LOADER_GUID } from '../../src/target/bootloader/bls.js';
+import { LOADER_GUID } from '../../src/boot-target/bootloader/bls.js';
 import { bzImage, cpio, efiVariable, makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 
-/** USE_GRUB_CONFIG end to end: a real grub.cfg made by Debian's grub-mkconfig (test/target/bootloader/fixtures). */
+/** USE_GRUB_CONFIG end to end: a real grub.cfg made by Debian's grub-mkconfig (test/boot-target/bootloader/fixtures). */
 const CLI = new URL('../../dist/kexec-reboot.cjs', import.meta.url).pathname;
-const GRUB_FIXTURES = new URL('../target/bootloader/fixtures/grub/', import.meta.url).pathname;
+const GRUB_FIXTURES = new URL('../boot-target/bootloader/fixtures/grub/', import.meta.url).pathname;
 const ROOT_UUID = '0a1b2c3d-1111-4222-8333-444455556666';
 const VERSIONS = ['6.1.0-9-amd64', '6.1.0-10-amd64', '6.1.0-11-amd64'];
 

@@ -7,7 +7,7 @@ import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 const host = systemRoot('/');
 
 describe('readTextFile on files whose size stat gets wrong', () => {
-  // The hostile cases are in test/target/hostile-files.test.ts and test/config/read-config.test.ts.
+  // The hostile cases are in test/boot-target/hostile-files.test.ts and test/config/read-config.test.ts.
   it.each(['/proc/version', '/sys/kernel/address_bits'].filter((p) => fs.existsSync(p)))('%s is read to its end', (file) => {
     expect(readTextFile(host, file, 64 * 1024)).toMatchObject({ kind: 'text', text: fs.readFileSync(file, 'utf8') });
   });

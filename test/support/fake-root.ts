@@ -181,8 +181,8 @@ export function fakeTreeWith(files: Readonly<Record<string, string | Uint8Array>
   return tree;
 }
 
-/** The files Debian's grub-mkconfig made (test/target/bootloader/fixtures/generate.sh). */
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../target/bootloader/fixtures');
+/** The files Debian's grub-mkconfig made (test/boot-target/bootloader/fixtures/generate.sh). */
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../boot-target/bootloader/fixtures');
 
 export function fixture(...parts: string[]): string {
   return fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8');

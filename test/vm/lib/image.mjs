@@ -221,7 +221,7 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
 /**
  * Debian's own grub-mkconfig, run in the tree under chroot. The tree is not
  * on a disk GRUB could probe, so only device probing is faked (as in
- * test/target/bootloader/fixtures/generate.sh): grub-probe says / is DEVICE, ext4
+ * test/boot-target/bootloader/fixtures/generate.sh): grub-probe says / is DEVICE, ext4
  * with UUID, on a GPT disk. /etc/default/grub is Debian's, with the serial
  * console on the kernel command line, no `quiet` (the host reads the
  * kernel's "Linux version" line) and GRUB's own output on the firmware

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { runTestCommand, type FileTest } from '../../../src/target/bootloader/grub-test-command.js';
-import { UNKNOWN, type Arg } from '../../../src/target/bootloader/grub-variables.js';
+import { runTestCommand, type FileTest } from '../../../src/boot-target/bootloader/grub-test-command.js';
+import { UNKNOWN, type Arg } from '../../../src/boot-target/bootloader/grub-variables.js';
 
 const noFiles: FileTest = () => false;
 /** `test ARGS` on line 7, written as it was expanded ($x for a value only known at boot time). */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { tokenize, type Word } from '../../../src/target/bootloader/grub-script.js';
-import { assign, Env, expandArgs, expandWord, initialEnv, UNKNOWN } from '../../../src/target/bootloader/grub-variables.js';
+import { tokenize, type Word } from '../../../src/boot-target/bootloader/grub-script.js';
+import { assign, Env, expandArgs, expandWord, initialEnv, UNKNOWN } from '../../../src/boot-target/bootloader/grub-variables.js';
 
 function word(source: string): Word {
   const [token] = tokenize(source);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { chooseDefault, grubStrtoul, innerDefault, menuentryEq, resolveGrubDefault } from '../../../src/target/bootloader/grub-default.js';
-import { evaluateMenu } from '../../../src/target/bootloader/grub-menu.js';
-import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
+import { chooseDefault, grubStrtoul, innerDefault, menuentryEq, resolveGrubDefault } from '../../../src/boot-target/bootloader/grub-default.js';
+import { evaluateMenu } from '../../../src/boot-target/bootloader/grub-menu.js';
+import { parseGrubScript } from '../../../src/boot-target/bootloader/grub-script.js';
 
 const items = [
   { title: 'Debian GNU/Linux', id: 'gnulinux-simple' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inheritableCmdline, splitCmdline } from '../../src/target/cmdline.js';
+import { inheritableCmdline, splitCmdline } from '../../src/boot-target/cmdline.js';
 
 describe('splitCmdline', () => {
   it('splits on whitespace but keeps double-quoted values together', () => {

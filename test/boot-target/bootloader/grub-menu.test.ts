@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateMenu, type GrubHost } from '../../../src/target/bootloader/grub-menu.js';
-import { parseGrubScript } from '../../../src/target/bootloader/grub-script.js';
+import { evaluateMenu, type GrubHost } from '../../../src/boot-target/bootloader/grub-menu.js';
+import { parseGrubScript } from '../../../src/boot-target/bootloader/grub-script.js';
 
 function host(grubenv: Map<string, string> | undefined): GrubHost {
   return {

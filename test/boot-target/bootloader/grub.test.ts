@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { findGrubEntry } from '../../../src/target/bootloader/grub.js';
-import type { BootEntry, EntryLookup } from '../../../src/target/bootloader/types.js';
+import { findGrubEntry } from '../../../src/boot-target/bootloader/grub.js';
+import type { BootEntry, EntryLookup } from '../../../src/boot-target/bootloader/types.js';
 import { BOOT_UUID, debianRoot, fakeTreeWith, ROOT_UUID, type FakeTree } from '../../support/fake-root.js';
 
 const ADV = `gnulinux-advanced-${ROOT_UUID}`;

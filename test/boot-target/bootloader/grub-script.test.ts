@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { GrubScriptError, literalText, parseGrubScript, tokenize, type Statement } from '../../../src/target/bootloader/grub-script.js';
+import { GrubScriptError, literalText, parseGrubScript, tokenize, type Statement } from '../../../src/boot-target/bootloader/grub-script.js';
 import { fixture } from '../../support/fake-root.js';
 
 function words(source: string): (string | undefined)[] {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseGrubenv, readGrubenv } from '../../../src/target/bootloader/grubenv.js';
+import { parseGrubenv, readGrubenv } from '../../../src/boot-target/bootloader/grubenv.js';
 import { fakeTreeWith, fixture } from '../../support/fake-root.js';
 
 describe('parseGrubenv', () => {

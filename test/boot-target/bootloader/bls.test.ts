@@ -7,7 +7,7 @@ import {
   LOADER_GUID,
   parseBlsEntry,
   strverscmpImproved,
-} from '../../../src/target/bootloader/bls.js';
+} from '../../../src/boot-target/bootloader/bls.js';
 import { efiVariable, fakeTreeWith, type FakeTree } from '../../support/fake-root.js';
 
 const blsEntry = (tree: FakeTree) => findBlsEntry(tree.root);

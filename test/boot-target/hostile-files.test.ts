@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOADER_GUID } from '../../src/target/bootloader/bls.js';
+import { LOADER_GUID } from '../../src/boot-target/bootloader/bls.js';
 import { DEFAULT_CONFIG, type KexecConfig } from '../../src/config/config.js';
-import { resolveTarget, type BootTarget } from '../../src/target/boot-target.js';
+import { resolveTarget, type BootTarget } from '../../src/boot-target/boot-target.js';
 import { debianRoot, efiVariable, fakeTreeWith, type FakeTree } from '../support/fake-root.js';
 
 const WITH_BOOTLOADER: KexecConfig = { ...DEFAULT_CONFIG, useGrubConfig: { value: true, origin: 'test' } };
