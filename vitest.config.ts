@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Generous: CI shares two cores with QEMU guests. Tests of hang handling set their own, shorter limits.
     testTimeout: 60_000,
+    setupFiles: ['test/support/yield-between-tests.ts'],
     // The VM suite and the package tests are separate runners (npm run test:vm, test:package).
     exclude: ['test/vm/**', 'test/package/**', 'node_modules/**'],
   },

@@ -35,7 +35,7 @@ export async function assess(root: SystemRoot, programs: Programs): Promise<Asse
   const system = readSystemFacts(root, programs);
   const rebootHistory = readSettledHistory(root);
   const { pause } = rebootHistory.history;
-  const kernelFile = inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p, target.unified));
+  const kernelFile = inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p, system.kernelTarget, target.unified));
   const input: PlanInput = {
     reading,
     target,

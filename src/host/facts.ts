@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { SystemRoot } from './system-root.js';
-import { KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN, UPTIME } from './paths.js';
+import { KERNEL_RELEASE, KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN, UPTIME } from './paths.js';
+import type { KernelTarget } from './kernel-image.js';
 import { isExecutable, type Programs } from './programs.js';
 import { MAX_BYTES, readTextFile, type TextRead } from './read-file.js';
 
@@ -21,6 +22,14 @@ export interface SystemFacts {
   /** The kexec program, or undefined when it cannot be run. */
   readonly kexecProgram: string | undefined;
   readonly lockdown: Lockdown;
+  /** What a kernel image must be to be kexec'd here (kernel-image.ts). */
+  readonly kernelTarget: KernelTarget;
+  /**
+   * The running kernel has the kexec_file_load call (CONFIG_KEXEC_FILE), per
+   * its /boot/config: Debian's arm64 kernels do not; undefined when unknown.
+   * Locked down, it is the only call the kernel takes.
+   */
+  readonly kexecFileLoad?: boolean;
 }
 
 /** The running kernel's command line, which the configuration and the boot target may reuse. */
@@ -60,7 +69,36 @@ function bootStartedMs(root: SystemRoot): number | undefined {
   return Number.isFinite(uptime) && uptime > 0 ? Date.now() - uptime * 1000 : undefined;
 }
 
+/** Node's name for the architecture it was built for, as `uname -m` says it. */
+const MACHINE_OF_NODE_ARCH: Readonly<Record<string, string>> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', arm: 'armv7l', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/** The running kernel's machine: /proc/sys/kernel/arch (Linux 6.0 on), else what Node was built for. */
+function readMachine(root: SystemRoot): string {
+  return readAttribute(root, '/proc/sys/kernel/arch')?.trim() || (MACHINE_OF_NODE_ARCH[process.arch] ?? process.arch);
+}
+
+/** What the running kernel's build configuration (Debian's /boot/config-RELEASE) says about kexec and, on arm64, pages. */
+export function parseKernelConfig(text: string): { readonly kexecFileLoad?: boolean; readonly pageSizeKiB?: number } {
+  const kexecFile = /^CONFIG_KEXEC_FILE=y$/m.test(text) ? true : /^# CONFIG_KEXEC_FILE is not set$/m.test(text) ? false : undefined;
+  const pageShift = Number(text.match(/^CONFIG_ARM64_PAGE_SHIFT=(\d+)$/m)?.[1]);
+  return {
+    ...(kexecFile === undefined ? {} : { kexecFileLoad: kexecFile }),
+    ...(Number.isInteger(pageShift) && pageShift > 10 ? { pageSizeKiB: 2 ** (pageShift - 10) } : {}),
+  };
+}
+
+/** On arm64 (page size, no kexec_file_load in Debian's kernels): the running kernel's /boot/config. Elsewhere nothing is needed from it. */
+function readKernelConfig(root: SystemRoot, machine: string): ReturnType<typeof parseKernelConfig> {
+  if (machine !== 'aarch64') return {};
+  const release = readAttribute(root, KERNEL_RELEASE)?.trim();
+  if (!release) return {};
+  const config = readTextFile(root, `/boot/config-${release}`, MAX_BYTES.kernelConfig);
+  return config.kind === 'text' ? parseKernelConfig(config.text) : {};
+}
+
 export function readSystemFacts(root: SystemRoot, programs: Programs): SystemFacts {
+  const machine = readMachine(root);
+  const { kexecFileLoad, pageSizeKiB } = readKernelConfig(root, machine);
   return {
     kexecSupported: existsSync(root.path(KEXEC_LOADED)),
     kernelLoaded: isKernelLoaded(root),
@@ -69,5 +107,7 @@ export function readSystemFacts(root: SystemRoot, programs: Programs): SystemFac
     bootStartedMs: bootStartedMs(root),
     kexecProgram: isExecutable(programs.kexec) ? programs.kexec : undefined,
     lockdown: readLockdown(root),
+    kernelTarget: { machine, ...(pageSizeKiB === undefined ? {} : { pageSizeKiB }) },
+    ...(kexecFileLoad === undefined ? {} : { kexecFileLoad }),
   };
 }

@@ -4,6 +4,7 @@ import type { SystemRoot } from './system-root.js';
 import { MAX_BYTES, openRegularFile, whyUnread } from './read-file.js';
 import { untrustedBecause } from './trust.js';
 import { findCertificateTable, HEADER_BYTES, signerInCertificateTable } from './pe-signature.js';
+import { KERNEL_HEADER_BYTES, whyNotBootable, type KernelTarget } from './kernel-image.js';
 import { findUnifiedParts, sectionText, type FileRange, type UnifiedParts } from './unified-kernel-image.js';
 
 /** Which file a load was made from: a changed or replaced file is a different one. */
@@ -17,10 +18,6 @@ export interface FileIdentity {
 
 /** What the planner needs to know about a kernel or initrd file: what a load made from it is compared by, or why it cannot be used. */
 export type FileFacts = FileIdentity | Unusable;
-
-/** The Linux x86 boot protocol puts "HdrS" at offset 0x202 of a bzImage. */
-const BZIMAGE_MAGIC_OFFSET = 0x202;
-const BZIMAGE_MAGIC = 'HdrS';
 
 /**
  * Opens a file for reading without blocking on FIFOs and without trusting its
@@ -85,15 +82,15 @@ export function inspectInitrd(root: SystemRoot, systemPath: string): FileFacts {
 }
 
 /**
- * A kernel image, or with `unified` the unified image holding one: its .linux
- * must be a kernel and its initrd sections initramfs images, as for files.
+ * A kernel image this machine can kexec (kernel-image.ts), or with `unified`
+ * the unified image holding one: its .linux must be that kernel and its
+ * initrd sections initramfs images, as for files.
  */
-export function inspectKernel(root: SystemRoot, systemPath: string, unified?: UnifiedParts): FileFacts {
+export function inspectKernel(root: SystemRoot, systemPath: string, target: KernelTarget, unified?: UnifiedParts): FileFacts {
   const what = unified ? `the .linux section of ${systemPath}` : systemPath;
   return inspectFile(root, systemPath, (fd) => {
-    if (readAt(fd, BZIMAGE_MAGIC.length, (unified?.linux.offset ?? 0) + BZIMAGE_MAGIC_OFFSET).toString('latin1') !== BZIMAGE_MAGIC) {
-      return `${what} is not a Linux kernel image (no bzImage header)`;
-    }
+    const notBootable = whyNotBootable(readAt(fd, KERNEL_HEADER_BYTES, unified?.linux.offset ?? 0), target);
+    if (notBootable) return `${what} is ${notBootable}`;
     for (const initrd of unified?.initrds ?? []) {
       const unusable = whyNotInitramfs(fd, initrd.offset, `an initrd section of ${systemPath}`);
       if (unusable) return unusable;

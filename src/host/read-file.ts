@@ -59,6 +59,8 @@ export const MAX_BYTES = {
   loadRecord: 64 * KiB,
   /** A boot's mark: one short line. */
   bootMark: 1 * KiB,
+  /** A kernel's build configuration (/boot/config-RELEASE): about 300 KiB. */
+  kernelConfig: 4 * MiB,
   /** The reboot history: 50 reboots of a few hundred bytes, a command line of up to a few KiB each. */
   history: 4 * MiB,
 } as const;

@@ -137,6 +137,13 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
   }
   if (!system.kexecSupported) return cold('kexec-unsupported', 'the running kernel does not support kexec (no /sys/kernel/kexec_loaded)', warnings);
   if (!system.kexecProgram) return cold('kexec-missing', 'the kexec program is missing (install kexec-tools)', warnings);
+  if (system.lockdown !== 'none' && system.kexecFileLoad === false) {
+    return cold(
+      'kexec-unsupported',
+      `the running kernel is locked down (${system.lockdown}, as under Secure Boot), where it refuses kexec_load, and was built without kexec_file_load (CONFIG_KEXEC_FILE, as Debian's arm64 kernels are): no kexec is possible`,
+      warnings,
+    );
+  }
 
   const targetProblem = target.problems[0];
   if (targetProblem) return cold(TARGET_PROBLEM_REASON[targetProblem.subject], targetProblem.unusable, warnings);

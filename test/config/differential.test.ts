@@ -57,10 +57,10 @@ describe(`differential against /bin/sh: ${CASES} generated cases`, () => {
     expect(files).toBeGreaterThanOrEqual(300);
   });
 
-  // In chunks: one test is synchronous work that keeps its worker from
-  // answering vitest, and 400 cases took 62 s on two cores shared with QEMU,
-  // past vitest's fixed 60 s for that answer ("Timeout calling onTaskUpdate":
-  // every test passed, and the run failed).
+  // In chunks, each a test: the work is synchronous, and the worker reads
+  // vitest's answers only between tests (test/support/yield-between-tests.ts);
+  // 400 cases in one test took 62 s on two cores shared with QEMU, past
+  // vitest's fixed 60 s for an answer, which fails a run whose tests all pass.
   const CHUNK = 50;
   const chunks = Array.from({ length: CASES / CHUNK }, (_, i) => [i * CHUNK, (i + 1) * CHUNK - 1] as const);
   it.each(chunks)('gives the values sh gives, for every variable: cases %i to %i', (first, last) => {

@@ -4,13 +4,15 @@ import { execFileSync } from 'node:child_process';
 import { inspectInitrd, inspectKernel } from '../../src/host/inspect.js';
 import { makeFakeRoot, type FakeRoot } from '../support/fake-root.js';
 
+const X86 = { machine: 'x86_64' };
+
 let fake: FakeRoot;
 afterEach(() => fs.rmSync(fake.dir, { recursive: true, force: true }));
 
 describe('inspectKernel', () => {
   it('accepts a bzImage', () => {
     fake = makeFakeRoot();
-    expect(inspectKernel(fake.root, '/boot/vmlinuz-6.1.0-9-amd64')).toMatchObject({ path: '/boot/vmlinuz-6.1.0-9-amd64', size: 1024 });
+    expect(inspectKernel(fake.root, '/boot/vmlinuz-6.1.0-9-amd64', X86)).toMatchObject({ path: '/boot/vmlinuz-6.1.0-9-amd64', size: 1024 });
   });
 
   it.each([
@@ -24,7 +26,7 @@ describe('inspectKernel', () => {
   ])('rejects %s', (_, make, unusable) => {
     fake = makeFakeRoot();
     make(fake);
-    expect(inspectKernel(fake.root, '/boot/k')).toEqual({ unusable: expect.stringMatching(unusable) });
+    expect(inspectKernel(fake.root, '/boot/k', X86)).toEqual({ unusable: expect.stringMatching(unusable) });
   });
 });
 

@@ -6,7 +6,7 @@ import { identity, loadSpec } from '../support/load-spec.js';
 
 const config: KexecConfig = DEFAULT_CONFIG;
 const reading: ConfigReading = { config, files: ['/etc/default/kexec'], errors: [], warnings: [] };
-const system: SystemFacts = { kexecSupported: true, kernelLoaded: false, coldRequestedBy: undefined, kexecProgram: '/usr/sbin/kexec', lockdown: 'none' };
+const system: SystemFacts = { kexecSupported: true, kernelLoaded: false, coldRequestedBy: undefined, kexecProgram: '/usr/sbin/kexec', lockdown: 'none', kernelTarget: { machine: 'x86_64' } };
 
 function input(overrides: { reading?: Partial<ConfigReading>; system?: Partial<SystemFacts>; rest?: Partial<PlanInput> } = {}): PlanInput {
   return {
@@ -61,6 +61,7 @@ describe('planReboot', () => {
     ['the configuration has an error', { reading: { errors: [{ file: '/etc/default/kexec', line: 3, message: 'unterminated quote' }] } }, 'config-invalid', /\/etc\/default\/kexec:3: unterminated quote/],
     ['LOAD_KEXEC is false', { reading: { config: { ...config, loadKexec: { value: false, origin: '/etc/default/kexec:1' } } } }, 'disabled', /LOAD_KEXEC is false \(\/etc\/default\/kexec:1\)/],
     ['the kernel lacks kexec', { system: { kexecSupported: false } }, 'kexec-unsupported', /does not support kexec/],
+    ['locked down, the kernel has no kexec_file_load (arm64)', { system: { lockdown: 'integrity', kexecFileLoad: false } }, 'kexec-unsupported', /locked down \(integrity, as under Secure Boot\), where it refuses kexec_load, and was built without kexec_file_load/],
     ['kexec is not installed', { system: { kexecProgram: undefined } }, 'kexec-missing', /kexec-tools/],
     ['the kernel link is dangling', { rest: { target: { ...input().target, problems: [{ subject: 'kernel', unusable: '/boot/vmlinuz-6.1.0-9-amd64 does not exist' }] } } }, 'kernel-unusable', /does not exist/],
     ['the initrd link is dangling', { rest: { target: { ...input().target, problems: [{ subject: 'initrd', unusable: '/initrd.img does not exist' }] } } }, 'initrd-unusable', /initrd.img does not exist/],
