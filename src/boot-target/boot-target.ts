@@ -1,4 +1,4 @@
-import type { KexecConfig, Sourced } from '../config/config.js';
+import { DEFAULT_CONFIG, type KexecConfig, type Sourced } from '../config/config.js';
 import type { SystemRoot } from '../host/system-root.js';
 import { lstatSync } from 'node:fs';
 import { readProcCmdline } from '../host/facts.js';
@@ -35,6 +35,14 @@ export type OneShot =
 export interface TargetProblem extends Unusable {
   readonly subject: 'kernel' | 'initrd' | 'cmdline';
 }
+
+/**
+ * KERNEL_IMAGE or INITRD at its default value, set or not: kexec-tools'
+ * postinst writes KERNEL_IMAGE="/vmlinuz" and INITRD="/initrd.img" into every
+ * /etc/default/kexec, so the value, not whether it is set, says whether a
+ * kernel was chosen.
+ */
+const atDefault = (config: KexecConfig, key: 'kernelImage' | 'initrd') => config[key].value === DEFAULT_CONFIG[key].value;
 
 function describeSetting(key: string, setting: Sourced<string>): string {
   const where = setting.origin === 'default' ? 'default' : setting.origin;
@@ -91,7 +99,7 @@ function resolveConfiguredTarget(root: SystemRoot, config: KexecConfig): BootTar
   const kernel = followLinks(root, 'kernel', config.kernelImage.value, problems);
   const initrds = config.initrd.value === '' ? [] : [followLinks(root, 'initrd', config.initrd.value, problems)];
   // INITRD's default, /initrd.img, belongs with /vmlinuz: a unified image brings its own.
-  const given = { cmdline: config.append.value !== '', initrds: config.initrd.origin !== 'default' && config.initrd.value !== '' };
+  const given = { cmdline: config.append.value !== '', initrds: !atDefault(config, 'initrd') && config.initrd.value !== '' };
   return takeApartUnified(root, {
     kernel: { value: kernel, origin: describeSetting('KERNEL_IMAGE', config.kernelImage) },
     initrds: {
@@ -150,12 +158,12 @@ function runningKernelTarget(root: SystemRoot, config: KexecConfig, why: string)
   const version = release.text.trim();
   const problems: TargetProblem[] = [];
   const origin = `the running kernel's own file (${why})`;
-  const initrd = config.initrd.origin === 'default' ? `/boot/initrd.img-${version}` : config.initrd.value;
+  const initrd = atDefault(config, 'initrd') ? `/boot/initrd.img-${version}` : config.initrd.value;
   return {
     kernel: { value: followLinks(root, 'kernel', `/boot/vmlinuz-${version}`, problems), origin },
     initrds: {
       value: initrd === '' ? [] : [followLinks(root, 'initrd', initrd, problems)],
-      origin: config.initrd.origin === 'default' ? origin : describeSetting('INITRD', config.initrd),
+      origin: atDefault(config, 'initrd') ? origin : describeSetting('INITRD', config.initrd),
     },
     cmdline: resolveCmdline(root, config, problems),
     problems,
@@ -169,7 +177,7 @@ function runningKernelTarget(root: SystemRoot, config: KexecConfig, why: string)
  * want of a symlink would make the package do nothing there.
  */
 async function resolveWithoutSymlink(root: SystemRoot, config: KexecConfig): Promise<BootTarget> {
-  const why = `${config.kernelImage.value} does not exist and KERNEL_IMAGE is not set`;
+  const why = `${config.kernelImage.value} does not exist and KERNEL_IMAGE is not set to another kernel`;
   const lookup = await bootloaderEntry(root);
   if (isUnusable(lookup)) return runningKernelTarget(root, config, `${why}; the boot loader's next entry cannot be used: ${lookup.unusable}`);
   return targetFromEntry(root, { ...lookup.found, origin: `the boot loader's next entry (${why}): ${lookup.found.origin}` });
@@ -180,11 +188,11 @@ async function resolveWithoutSymlink(root: SystemRoot, config: KexecConfig): Pro
  * 1. USE_GRUB_CONFIG=true: the bootloader's next entry (kernel, initrds and
  *    command line all from it), falling back to KERNEL_IMAGE/INITRD/APPEND,
  *    with the reason, when that entry cannot be used;
- * 2. KERNEL_IMAGE not set and no /vmlinuz (its default, the link Debian's
- *    kernel packages make unless /etc/kernel-img.conf says do_symlinks = no):
+ * 2. KERNEL_IMAGE at its default and no /vmlinuz (the link Debian's kernel
+ *    packages make unless /etc/kernel-img.conf says do_symlinks = no):
  *    resolveWithoutSymlink;
- * 3. KERNEL_IMAGE, INITRD and APPEND (a KERNEL_IMAGE that is set and missing
- *    is an error, never guessed around).
+ * 3. KERNEL_IMAGE, INITRD and APPEND (a KERNEL_IMAGE set to another kernel
+ *    and missing is an error, never guessed around).
  */
 export async function resolveTarget(root: SystemRoot, config: KexecConfig): Promise<BootTarget> {
   if (config.useGrubConfig.value) {
@@ -194,6 +202,6 @@ export async function resolveTarget(root: SystemRoot, config: KexecConfig): Prom
     }
     return targetFromEntry(root, lookup.found);
   }
-  if (config.kernelImage.origin === 'default' && !exists(root, config.kernelImage.value)) return resolveWithoutSymlink(root, config);
+  if (atDefault(config, 'kernelImage') && !exists(root, config.kernelImage.value)) return resolveWithoutSymlink(root, config);
   return resolveConfiguredTarget(root, config);
 }

@@ -6,7 +6,7 @@ import { bzImage, cpio, debianRoot, efiVariable, fakeTreeWith, type FakeTree } f
 import { unifiedImage } from '../support/unified-image.js';
 
 const RELEASE = '6.12.57+deb13-amd64';
-const NO_SYMLINK = `/vmlinuz does not exist and KERNEL_IMAGE is not set`;
+const NO_SYMLINK = `/vmlinuz does not exist and KERNEL_IMAGE is not set to another kernel`;
 
 /** A system whose kernel packages make no /vmlinuz (do_symlinks = no, Proxmox VE): only /boot/vmlinuz-VERSION. */
 function withoutSymlinks(files: Readonly<Record<string, string>> = {}): FakeTree {
@@ -83,9 +83,9 @@ describe('resolveTarget without /vmlinuz and with KERNEL_IMAGE not set', () => {
     expect(target.problems).toEqual([{ subject: 'kernel', unusable: expect.stringMatching(/the running kernel's release is unknown: \/proc\/sys\/kernel\/osrelease/) }]);
   });
 
-  it('never guesses around a KERNEL_IMAGE that is set: a missing one is the error it names', async () => {
-    const target = await resolveTarget(withoutSymlinks().root, set({ kernelImage: '/vmlinuz' }));
-    expect(target.problems[0]).toEqual({ subject: 'kernel', unusable: '/vmlinuz does not exist' });
+  it('never guesses around a KERNEL_IMAGE set to another kernel: a missing one is the error it names', async () => {
+    const target = await resolveTarget(withoutSymlinks().root, set({ kernelImage: '/boot/vmlinuz-custom' }));
+    expect(target.problems[0]).toEqual({ subject: 'kernel', unusable: '/boot/vmlinuz-custom does not exist' });
   });
 
   it('follows /vmlinuz where it exists, whatever the boot loader says', async () => {
