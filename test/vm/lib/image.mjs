@@ -194,14 +194,16 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
   fs.rmSync(path.join(tree, 'usr/sbin/policy-rc.d'));
   fs.rmSync(path.join(tree, 'tmp/kexec-reboot.deb'), { force: true });
 
-  // Baseline the agent puts back on every boot.
+  // Baseline the agent puts back on every boot; the links only where the
+  // kernel packages made them (not with do_symlinks = no).
   const orig = path.join(tree, 'var/lib/krvm/orig');
   fs.mkdirSync(orig, { recursive: true });
   if (fs.existsSync(path.join(tree, 'etc/default/kexec'))) {
     fs.copyFileSync(path.join(tree, 'etc/default/kexec'), path.join(orig, 'default-kexec'));
   }
-  fs.writeFileSync(path.join(orig, 'vmlinuz'), fs.readlinkSync(path.join(tree, 'vmlinuz')));
-  fs.writeFileSync(path.join(orig, 'initrd.img'), fs.readlinkSync(path.join(tree, 'initrd.img')));
+  for (const link of ['vmlinuz', 'initrd.img']) {
+    if (fs.lstatSync(path.join(tree, link), { throwIfNoEntry: false })?.isSymbolicLink()) fs.writeFileSync(path.join(orig, link), fs.readlinkSync(path.join(tree, link)));
+  }
 
   if (grub) await grubMkconfig({ tree, uuid: grub.uuid, device: layout === 'whole' ? '/dev/vda' : '/dev/vda2', log });
   if (alt && grub && !grubListsAlt) placeAlt();

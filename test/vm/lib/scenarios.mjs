@@ -1,7 +1,8 @@
 // The scenarios. Each step is a guest shell snippet run by the agent
-// (test/vm/guest/krvm-boot, which provides `say`, `act` and `divert_kexec`,
-// and puts config, /vmlinuz, /initrd.img and /usr/sbin/kexec back on every
-// boot), plus what the host expects of the transition it triggers.
+// (test/vm/guest/krvm-boot, which provides `say`, `act`, `divert_kexec` and
+// `loader_var`, and puts config, /usr/sbin/kexec and, where the machine has
+// them, /vmlinuz and /initrd.img back on every boot), plus what the host
+// expects of the transition it triggers.
 //
 // expect: 'kexec' (next kernel starts with no firmware run), 'firmware'
 // (SeaBIOS runs, then the kernel), 'poweroff' (QEMU exits, nothing boots).
