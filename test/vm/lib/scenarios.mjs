@@ -561,7 +561,7 @@ export const STEPS = {
 // `full` is the whole matrix (`run.mjs --full`); `ci` is what `npm run
 // test:vm`, and so CI, runs on this 2-core TCG machine, where one boot costs
 // about 2 minutes: every code path once, on the release whose code differs
-// (systemd 252 and kexec-tools 2.0.25 on Debian 12, 257 and 2.0.31 on 13).
+// (systemd 252 and kexec-tools 2.0.25 on Debian 12, 257 and 2.0.29 on 13).
 // Left to `full`: on Debian 12 what runs the same code the same way on both
 // releases (the failures that never reach kexec-tools: 7d broken config, 7a
 // kernel missing, 7f no kexec program; the command-line idiom 8; the other
