@@ -25,11 +25,44 @@ const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'p
 // 'fleet' is a host as Ansible reaches it (test/fleet): sshd, the Python
 // Ansible's modules run with, and molly-guard, which guards reboots asked
 // for over SSH.
+// 'sdboot' boots systemd-boot, no GRUB: Debian's systemd-boot (bootctl,
+// kernel-install's hooks for the kernel packages) with its EFI binaries, and
+// ukify to build a unified kernel image (see TREE_EXTRAS).
 const VARIANTS = {
   grub: ['grub2-common', 'grub-pc-bin', 'grub-efi-amd64-bin'],
   secureboot: ['grub2-common', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mokutil', 'sbsigntool'],
   kdump: ['kdump-tools', 'molly-guard'],
   fleet: ['openssh-server', 'python3', 'molly-guard'],
+  sdboot: ['systemd-boot', 'systemd-boot-efi', 'systemd-ukify'],
+};
+
+// A fixed root filesystem UUID for the GRUB and systemd-boot disks (grub.cfg
+// and the boot entries say root=UUID=).
+export const GRUB_ROOT_UUID = '6b7c3f2e-4d1a-4e8b-9c0d-1a2b3c4d5e6f';
+
+/**
+ * What a variant's tree needs besides its packages, all of it in the cache
+ * key: suites (suffixes of the codename) to take packages from too; shell
+ * run before the packages are installed (`essential`, $1 the tree); a script
+ * of test/vm/guest run at the end (`customize`: $1 the tree, then `args`),
+ * with the guest files it copies (`uses`); keepMachineId: the tree keeps the
+ * machine ID it was built with (mmdebstrap would empty it, and the first
+ * boot would make another).
+ * 'sdboot': no /vmlinuz and /initrd.img (do_symlinks = no, set before the
+ * kernel package's postinst reads it), and guest/krvm-sdboot-tree: systemd-boot
+ * and each kernel on the ESP, a UKI, the backports kernel's packages. Its
+ * entries are named after the machine ID and carry it, and kernel-install in
+ * the VM must name and sort a new one the same way.
+ */
+const TREE_EXTRAS = {
+  sdboot: {
+    suites: ['-backports'],
+    essential: 'printf "do_symlinks = no\\n" > "$1/etc/kernel-img.conf"',
+    customize: 'krvm-sdboot-tree',
+    uses: ['krvm-entry-marker.install'],
+    args: (codename) => [GRUB_ROOT_UUID, codename],
+    keepMachineId: true,
+  },
 };
 function packageList(init, variant) {
   const base = init === 'sysvinit'
@@ -58,9 +91,15 @@ export async function baseTarball({ release, init, mirror, variant }) {
   const pkgs = packageList(init, variant);
   const tag = `debian${release}/${init}${variant ? `+${variant}` : ''}`;
   const stem = `debian${release}-${init}${variant ? `-${variant}` : ''}`;
+  const extras = TREE_EXTRAS[variant];
+  const guestFile = (name) => path.join(REPO, 'test', 'vm', 'guest', name);
+  const essentialHook = extras?.essential ? `${ESSENTIAL_HOOK}; ${extras.essential}` : ESSENTIAL_HOOK;
+  const customize = extras && [guestFile(extras.customize), ...extras.args(codename)];
+  // The guest files by content, not path: every checkout shares the cache.
+  const scripts = extras && [extras.customize, ...extras.uses].map((f) => fs.readFileSync(guestFile(f), 'utf8'));
   const key = crypto
     .createHash('sha256')
-    .update(JSON.stringify({ codename, pkgs, ESSENTIAL_HOOK, mirror, v: 1 }))
+    .update(JSON.stringify({ codename, pkgs, ESSENTIAL_HOOK, mirror, v: 1, ...(extras && { extras, args: customize.slice(1), scripts }) }))
     .digest('hex')
     .slice(0, 12);
   const tar = path.join(CACHE, `${stem}-${key}.tar`);
@@ -78,11 +117,13 @@ export async function baseTarball({ release, init, mirror, variant }) {
       '--mode=root',
       `--keyring=${keyringFor(release)}`,
       `--include=${pkgs.join(',')}`,
-      `--essential-hook=${ESSENTIAL_HOOK}`,
+      `--essential-hook=${essentialHook}`,
+      ...(customize ? [`--customize-hook=sh '${customize[0]}' "$1" ${customize.slice(1).map((a) => `'${a}'`).join(' ')}`] : []),
+      ...(extras?.keepMachineId ? ['--skip=cleanup/reproducible'] : []),
       '--format=tar',
       codename,
       tmp,
-      `deb ${mirror} ${codename} main`,
+      ...[codename, ...(extras?.suites ?? []).map((s) => codename + s)].map((suite) => `deb ${mirror} ${suite} main`),
     ],
     { logFile: path.join(CACHE, `mmdebstrap-${stem}.log`) },
   );

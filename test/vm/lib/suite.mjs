@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { progress } from './host.mjs';
-import { makeDisk } from './image.mjs';
+import { GRUB_ROOT_UUID, makeDisk } from './image.mjs';
 import { CHAINS, MACHINES, STEPS, norm } from './scenarios.mjs';
 import { ovmfFor } from './uefi.mjs';
 import { runVM } from './vm.mjs';
@@ -174,8 +174,7 @@ export function contextFor(kernel, alt, { uefi = false, extra = '' } = {}) {
   return { kexecCmdline: norm(append.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')), altUname: alt?.uname };
 }
 
-// A fixed root filesystem UUID for the GRUB disks (grub.cfg says root=UUID=).
-export const GRUB_ROOT_UUID = '6b7c3f2e-4d1a-4e8b-9c0d-1a2b3c4d5e6f';
+export { GRUB_ROOT_UUID };
 
 /**
  * One VM run: makes the disk, boots, runs the chain's steps in order.
