@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CACHE, REPO, progress, run } from './host.mjs';
+import { ESP_UUID, makeUefiDisk } from './uefi.mjs';
 
 const RELEASES = {
   12: { codename: 'bookworm', keyring: '/usr/share/keyrings/debian-archive-bookworm-stable.gpg' },
@@ -150,18 +151,22 @@ export async function extractKernel(tar, dir) {
  *   (with grub: under its real name, /boot/vmlinuz-UNAME, so GRUB lists it).
  *   /etc/krvm/env tells the steps where it is (KRVM_ALT_KERNEL, ...).
  * grub: { uuid } runs Debian's grub-mkconfig in the tree (device probing
- *   faked: / is the filesystem with that UUID) and mkfs gives / that UUID.
+ *   faked: / is the filesystem with that UUID).
+ * rootUuid: the UUID mkfs gives / and /etc/fstab names it by (grub's, unless
+ *   given).
  * prepare: shell run in the tree under chroot after the install (bench, kdump).
  * files: { NAME: PATH } copies test/vm/guest/NAME to PATH in the tree (mode 755) before that.
  * deb: null installs no package (the harness self-test; the fleet test, whose
  *   Ansible role installs it).
  * layout: 'whole' (ext4 on the whole disk, direct kernel boot), 'uefi'
- *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs) or
- *   'secureboot' (the same with Debian's signed shim and GRUB on the ESP).
+ *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs),
+ *   'secureboot' (the same with Debian's signed shim and GRUB on the ESP) or
+ *   'sdboot' (the ESP is the tree's /boot/efi, as bootctl and kernel-install
+ *   filled it, mounted there by /etc/fstab).
  *   Under 'secureboot' GRUB does not list alt: it would be the newest kernel
  *   on Debian 12 and boot first.
  */
-export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, layout = 'whole', prepare = null, files = {} }) {
+export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, rootUuid = grub?.uuid ?? null, layout = 'whole', prepare = null, files = {} }) {
   const tree = path.join(dir, `${name}.tree`);
   const disk = path.join(dir, `${name}.img`);
   fs.rmSync(tree, { recursive: true, force: true });
@@ -188,7 +193,7 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
     w('etc/krvm/env', `KRVM_ALT_KERNEL=boot/vmlinuz-${base}\nKRVM_ALT_INITRD=boot/initrd.img-${base}\nKRVM_ALT_UNAME=${alt.uname}\n`);
   };
   if (alt && (!grub || grubListsAlt)) placeAlt();
-  if (grub) w('etc/fstab', `UUID=${grub.uuid} / ext4 rw,errors=remount-ro 0 0\n`);
+  if (rootUuid) w('etc/fstab', `UUID=${rootUuid} / ext4 rw,errors=remount-ro 0 0\n${layout === 'sdboot' ? `UUID=${ESP_UUID} /boot/efi vfat umask=0077 0 1\n` : ''}`);
   if (init === 'systemd') {
     fs.mkdirSync(path.join(tree, 'var/log/journal'), { recursive: true });
     w('etc/systemd/system/krvm.service', fs.readFileSync(path.join(guest, 'krvm.service')));
@@ -251,10 +256,9 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
 
   fs.rmSync(disk, { force: true });
   if (layout !== 'whole') {
-    const { makeUefiDisk } = await import('./uefi.mjs');
-    await makeUefiDisk({ tree, disk, uuid: grub.uuid, dir, name, log, secureBoot: layout === 'secureboot' });
+    await makeUefiDisk({ tree, disk, uuid: rootUuid, dir, name, log, layout });
   } else {
-    await run('mkfs.ext4', ['-q', '-F', '-L', 'krvm', ...(grub ? ['-U', grub.uuid] : []), '-d', tree, disk, '3G']);
+    await run('mkfs.ext4', ['-q', '-F', '-L', 'krvm', ...(rootUuid ? ['-U', rootUuid] : []), '-d', tree, disk, '3G']);
   }
   fs.rmSync(tree, { recursive: true, force: true });
   return disk;
