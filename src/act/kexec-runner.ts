@@ -3,8 +3,8 @@ import type { SystemRoot } from '../host/system-root.js';
 import { isKernelLoaded, readLockdown } from '../host/facts.js';
 import { runProgram } from '../host/run-program.js';
 import { readLoadRecord, removeLoadRecord, writeLoadRecord, type KexecSyscall } from '../host/load-record.js';
-import { COMBINED_INITRD } from '../host/paths.js';
-import { combineInitrds, removeCombinedInitrd } from './initrd-bundle.js';
+import { COMBINED_INITRD, UNIFIED_KERNEL } from '../host/paths.js';
+import { removeStateFile, writeParts, type FilePart } from './file-parts.js';
 import { kexecLoadArgs, kexecUnloadArgs } from './kexec-args.js';
 
 export interface RunOutcome {
@@ -88,10 +88,16 @@ export function explainLoadFailure(output: string, lockedDown: boolean): string 
 
 export function createKexecRunner(options: RunnerOptions): KexecRunner {
   const { root } = options;
-  const needsCombining = (spec: LoadSpec) => spec.initrds.length > 1;
+  // A unified image's own initrds come first, as systemd-stub passes them.
+  const initrdParts = (spec: LoadSpec): FilePart[] => [
+    ...(spec.unified?.initrds ?? []).map((section) => ({ path: spec.kernel, ...section })),
+    ...spec.initrds.map((path) => ({ path })),
+  ];
+  const needsCombining = (spec: LoadSpec) => initrdParts(spec).length > (spec.unified ? 0 : 1);
   const initrdPath = (spec: LoadSpec): string | undefined =>
-    spec.initrds.length === 0 ? undefined : root.path(needsCombining(spec) ? COMBINED_INITRD : spec.initrds[0]!);
-  const argvFor = (spec: LoadSpec, syscall: KexecSyscall) => kexecLoadArgs(root.path(spec.kernel), initrdPath(spec), spec.cmdline, syscall);
+    initrdParts(spec).length === 0 ? undefined : root.path(needsCombining(spec) ? COMBINED_INITRD : spec.initrds[0]!);
+  const kernelPath = (spec: LoadSpec) => root.path(spec.unified ? UNIFIED_KERNEL : spec.kernel);
+  const argvFor = (spec: LoadSpec, syscall: KexecSyscall) => kexecLoadArgs(kernelPath(spec), initrdPath(spec), spec.cmdline, syscall);
   const loadArgv = (spec: LoadSpec) => argvFor(spec, 'kexec_file_load');
 
   /** minimumMs: time a clean-up gets even when the deadline has passed. */
@@ -162,13 +168,17 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
     // next look sees an unfinished load of ours, never a kernel "loaded by hand".
     writeLoadRecord(root, { loadedAt: new Date().toISOString() });
     try {
-      if (needsCombining(spec)) combineInitrds(root, spec.initrds);
+      if (spec.unified) writeParts(root, UNIFIED_KERNEL, [{ path: spec.kernel, ...spec.unified.linux }]);
+      if (needsCombining(spec)) writeParts(root, COMBINED_INITRD, initrdParts(spec));
       const image = await loadImage(spec);
       if ('refusal' in image) return image;
       writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString(), syscall: image.syscall });
-      return { loaded: `loaded ${spec.kernel} with ${image.syscall}${image.fellBack ? ` (${image.fellBack})` : ''}` };
+      const takenApart = spec.unified ? ' (a unified kernel image: its .linux section, with its own initrds)' : '';
+      return { loaded: `loaded ${spec.kernel} with ${image.syscall}${image.fellBack ? ` (${image.fellBack})` : ''}${takenApart}` };
     } finally {
-      if (needsCombining(spec)) removeCombinedInitrd(root);
+      // The kernel has its copy once kexec returns; /run is memory.
+      removeStateFile(root, UNIFIED_KERNEL);
+      removeStateFile(root, COMBINED_INITRD);
     }
   }
 

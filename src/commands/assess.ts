@@ -35,7 +35,7 @@ export async function assess(root: SystemRoot, programs: Programs): Promise<Asse
   const system = readSystemFacts(root, programs);
   const rebootHistory = readSettledHistory(root);
   const { pause } = rebootHistory.history;
-  const kernelFile = inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p));
+  const kernelFile = inspectUnlessUnresolved(target, 'kernel', target.kernel.value, (p) => inspectKernel(root, p, target.unified));
   const input: PlanInput = {
     reading,
     target,
@@ -45,7 +45,7 @@ export async function assess(root: SystemRoot, programs: Programs): Promise<Asse
     loadRecord: readLoadRecord(root),
     ...(pause ? { pause } : {}),
     // Locked down, the kernel loads only signed images: an unsigned one is known to fail before the shutdown.
-    ...(system.lockdown !== 'none' && !isUnusable(kernelFile) ? { kernelSignature: readKernelSignature(root, target.kernel.value) } : {}),
+    ...(system.lockdown !== 'none' && !isUnusable(kernelFile) ? { kernelSignature: readKernelSignature(root, target.kernel.value, target.unified?.linux) } : {}),
   };
   return { ...input, plan: planReboot(input), rebootHistory };
 }

@@ -1,9 +1,10 @@
 import { closeSync, readSync } from 'node:fs';
 import { isUnusable, type Unusable } from '../unusable.js';
 import type { SystemRoot } from './system-root.js';
-import { openRegularFile, whyUnread } from './read-file.js';
+import { MAX_BYTES, openRegularFile, whyUnread } from './read-file.js';
 import { untrustedBecause } from './trust.js';
 import { findCertificateTable, HEADER_BYTES, signerInCertificateTable } from './pe-signature.js';
+import { findUnifiedParts, sectionText, type FileRange, type UnifiedParts } from './unified-kernel-image.js';
 
 /** Which file a load was made from: a changed or replaced file is a different one. */
 export interface FileIdentity {
@@ -71,21 +72,61 @@ function inspectFile(root: SystemRoot, systemPath: string, whyContentUnusable: (
   }
 }
 
+/** Why the bytes at `at` do not start an initramfs, or undefined. */
+function whyNotInitramfs(fd: number, at: number, what: string): string | undefined {
+  const start = readAt(fd, 6, at);
+  if (start.length === 0) return `${what} is empty`;
+  const known = INITRD_MAGICS.some((magic) => magic.every((byte, i) => start[i] === byte));
+  return known ? undefined : `${what} is not an initramfs (neither a cpio archive nor a compressed one)`;
+}
+
 export function inspectInitrd(root: SystemRoot, systemPath: string): FileFacts {
+  return inspectFile(root, systemPath, (fd) => whyNotInitramfs(fd, 0, systemPath));
+}
+
+/**
+ * A kernel image, or with `unified` the unified image holding one: its .linux
+ * must be a kernel and its initrd sections initramfs images, as for files.
+ */
+export function inspectKernel(root: SystemRoot, systemPath: string, unified?: UnifiedParts): FileFacts {
+  const what = unified ? `the .linux section of ${systemPath}` : systemPath;
   return inspectFile(root, systemPath, (fd) => {
-    const start = readAt(fd, 6, 0);
-    if (start.length === 0) return `${systemPath} is empty`;
-    const known = INITRD_MAGICS.some((magic) => magic.every((byte, i) => start[i] === byte));
-    return known ? undefined : `${systemPath} is not an initramfs (neither a cpio archive nor a compressed one)`;
+    if (readAt(fd, BZIMAGE_MAGIC.length, (unified?.linux.offset ?? 0) + BZIMAGE_MAGIC_OFFSET).toString('latin1') !== BZIMAGE_MAGIC) {
+      return `${what} is not a Linux kernel image (no bzImage header)`;
+    }
+    for (const initrd of unified?.initrds ?? []) {
+      const unusable = whyNotInitramfs(fd, initrd.offset, `an initrd section of ${systemPath}`);
+      if (unusable) return unusable;
+    }
+    return undefined;
   });
 }
 
-export function inspectKernel(root: SystemRoot, systemPath: string): FileFacts {
-  return inspectFile(root, systemPath, (fd) =>
-    readAt(fd, BZIMAGE_MAGIC.length, BZIMAGE_MAGIC_OFFSET).toString('latin1') === BZIMAGE_MAGIC
-      ? undefined
-      : `${systemPath} is not a Linux kernel image (no bzImage header)`,
-  );
+/** A unified kernel image as kexec-reboot uses it: where its parts are, and its text sections. */
+export interface UnifiedImageText {
+  readonly parts: UnifiedParts;
+  readonly cmdline?: string;
+  readonly osRelease?: string;
+}
+
+/** A unified kernel image's parts and text sections; undefined for any other file, which is read as a kernel. */
+export function readUnifiedImage(root: SystemRoot, systemPath: string): UnifiedImageText | Unusable | undefined {
+  const opened = openTrustedFile(root, systemPath);
+  if (isUnusable(opened)) return opened;
+  try {
+    const found = findUnifiedParts(readAt(opened.fd, HEADER_BYTES, 0), opened.identity.size);
+    if (found === undefined || isUnusable(found)) return found && { unusable: `${systemPath}: ${found.unusable}` };
+    const text: { cmdline?: string; osRelease?: string } = {};
+    for (const key of ['cmdline', 'osRelease'] as const) {
+      const range = found[key];
+      if (!range) continue;
+      if (range.size > MAX_BYTES.bootLoaderSpec) return { unusable: `${systemPath}: a text section of ${range.size} bytes, more than any command line or os-release` };
+      text[key] = sectionText(readAt(opened.fd, range.size, range.offset));
+    }
+    return { parts: found.parts, ...text };
+  } finally {
+    closeSync(opened.fd);
+  }
 }
 
 /** A kernel image's Authenticode signature, the one the kernel checks: who signed it, that nobody did, or why that cannot be told or will be refused. */
@@ -96,18 +137,22 @@ export type KernelSignature = { readonly signer: string } | { readonly unsigned:
  * kernel needs this: it loads nothing else through kexec_file_load. The kernel
  * itself decides whether it trusts the signer; this only knows who it is.
  */
-export function readKernelSignature(root: SystemRoot, systemPath: string): KernelSignature {
+export function readKernelSignature(root: SystemRoot, systemPath: string, within?: FileRange): KernelSignature {
   const opened = openTrustedFile(root, systemPath);
   if (isUnusable(opened)) return opened;
+  const what = within ? `the kernel in the .linux section of ${systemPath}` : systemPath;
+  const base = within?.offset ?? 0;
   try {
-    const table = findCertificateTable(readAt(opened.fd, HEADER_BYTES, 0));
+    const table = findCertificateTable(readAt(opened.fd, HEADER_BYTES, base));
     if ('unsigned' in table) return table;
-    if ('unreadable' in table) return { unusable: `cannot read the signature of ${systemPath}: ${table.unreadable}` };
-    const bytes = readAt(opened.fd, table.size, table.offset);
-    if (bytes.length !== table.size) return { unusable: `cannot read the signature of ${systemPath}: its certificate table runs past the end of the file` };
+    if ('unreadable' in table) return { unusable: `cannot read the signature of ${what}: ${table.unreadable}` };
+    const bytes = readAt(opened.fd, table.size, base + table.offset);
+    if (bytes.length !== table.size || (within && table.offset + table.size > within.size)) {
+      return { unusable: `cannot read the signature of ${what}: its certificate table runs past the end of the ${within ? 'section' : 'file'}` };
+    }
     return { signer: signerInCertificateTable(bytes) };
   } catch (error) {
-    return { unusable: `cannot read the signature of ${systemPath}: ${(error as Error).message}` };
+    return { unusable: `cannot read the signature of ${what}: ${(error as Error).message}` };
   } finally {
     closeSync(opened.fd);
   }

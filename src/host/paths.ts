@@ -8,7 +8,9 @@ export const STATE_DIR = '/run/kexec-reboot';
  * the reboot that honoured it. On the root filesystem, so it outlives a boot.
  */
 export const KEXEC_TOOLS_COLD_FLAG = '/no-kexec-reboot';
+/** Written for a load, removed after it: the initrds made one, and a unified kernel image's kernel (act/file-parts.ts). */
 export const COMBINED_INITRD = `${STATE_DIR}/initrd.img`;
+export const UNIFIED_KERNEL = `${STATE_DIR}/vmlinuz`;
 export const SYSTEMD_RUNNING = '/run/systemd/system';
 /**
  * Written by the shutdown hook when a kernel it could not verify stays
@@ -28,5 +30,7 @@ export const BOOT_MARKS_DIR = '/var/lib/kexec-reboot/boots';
 export const BOOT_PARAMS = '/sys/kernel/boot_params/data';
 export const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 export const UPTIME = '/proc/uptime';
+/** The running kernel's release, as uname -r prints it. */
+export const KERNEL_RELEASE = '/proc/sys/kernel/osrelease';
 /** Debian's prometheus-node-exporter reads *.prom files here (its --collector.textfile.directory). */
 export const NODE_EXPORTER_TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { SystemRoot } from './system-root.js';
-import { BOOT_ID, BOOT_PARAMS, SYSTEMD_RUNNING, UPTIME } from './paths.js';
+import { BOOT_ID, BOOT_PARAMS, KERNEL_RELEASE, SYSTEMD_RUNNING, UPTIME } from './paths.js';
 import type { Programs } from './programs.js';
 import { MAX_BYTES, readFileBytes, readTextFile } from './read-file.js';
 import { runProgram } from './run-program.js';
@@ -126,7 +126,7 @@ export function readThisBoot(root: SystemRoot, now = Date.now()): Arrival | unde
   return {
     bootId,
     by: loaderOf(bootParams.kind === 'bytes' ? bootParams.bytes : undefined),
-    kernelRelease: readText(root, '/proc/sys/kernel/osrelease')?.trim() ?? 'unknown',
+    kernelRelease: readText(root, KERNEL_RELEASE)?.trim() ?? 'unknown',
     kernelStartedAt: new Date(kernelStartedMs).toISOString(),
     ...(initStarted === undefined ? {} : { initStartedAt: new Date(kernelStartedMs + initStarted * 1000).toISOString() }),
   };

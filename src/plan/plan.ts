@@ -4,6 +4,7 @@ import type { FileFacts, FileIdentity, KernelSignature } from '../host/inspect.j
 import type { SystemFacts } from '../host/facts.js';
 import { KEXEC_TOOLS_COLD_FLAG } from '../host/paths.js';
 import type { BootTarget, TargetProblem } from '../boot-target/boot-target.js';
+import type { UnifiedParts } from '../host/unified-kernel-image.js';
 import type { Fingerprint, LoadRecord } from '../host/load-record.js';
 import type { KexecPause } from '../host/reboot-history.js';
 import { fingerprintDifference, sameFileAcrossBoots } from './fingerprint.js';
@@ -28,6 +29,8 @@ export interface PlanInput {
 export interface LoadSpec {
   readonly kernel: string;
   readonly initrds: readonly string[];
+  /** `kernel` is a unified kernel image: the kernel and its first initrds are parts of it, written out to be loaded. */
+  readonly unified?: UnifiedParts;
   readonly cmdline: string;
   /**
    * The running kernel is locked down: it accepts only kexec_file_load, and
@@ -149,7 +152,7 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
   if (system.lockdown !== 'none' && signature && 'unsigned' in signature) {
     return cold(
       'kernel-unsigned',
-      `${target.kernel.value} is not signed (${signature.unsigned}): the running kernel is locked down (${system.lockdown}, as under Secure Boot) and kexec-loads only kernels signed with a key it trusts`,
+      `${target.unified ? `the kernel in the .linux section of ${target.kernel.value}` : target.kernel.value} is not signed (${signature.unsigned}): the running kernel is locked down (${system.lockdown}, as under Secure Boot) and kexec-loads only kernels signed with a key it trusts`,
       warnings,
     );
   }
@@ -163,6 +166,7 @@ function planLoad(input: PlanInput, warnings: readonly string[]): Plan {
     load: {
       kernel: target.kernel.value,
       initrds: target.initrds.value,
+      ...(target.unified ? { unified: target.unified } : {}),
       cmdline: target.cmdline.value,
       lockedDown,
       fingerprint: {

@@ -104,6 +104,24 @@ describe('USE_GRUB_CONFIG=true', () => {
   });
 });
 
+describe('no /vmlinuz and KERNEL_IMAGE not set (do_symlinks = no, Proxmox VE, systemd-boot)', () => {
+  it("plans a kexec of systemd-boot's default entry, and status says which rule chose it", () => {
+    fake = makeFakeRoot();
+    fake.remove('/vmlinuz');
+    fake.remove('/initrd.img');
+    fake.write('/efi/loader/entries/m-6.1.0-10-amd64.conf', 'title Debian\nlinux /m/6.1.0-10-amd64/linux\ninitrd /m/6.1.0-10-amd64/initrd\noptions root=/dev/vda ro entry=1\n');
+    fake.write('/efi/m/6.1.0-10-amd64/linux', bzImage());
+    fake.write('/efi/m/6.1.0-10-amd64/initrd', cpio('initramfs'));
+    const status = JSON.parse(kexecReboot('status', '--json').stdout);
+    expect(status).toMatchObject({
+      nextReboot: 'kexec',
+      kernel: { path: '/efi/m/6.1.0-10-amd64/linux', origin: expect.stringMatching(/^the boot loader's next entry \(\/vmlinuz does not exist and KERNEL_IMAGE is not set\): \/efi\/loader\/entries\/m-6.1.0-10-amd64.conf/) },
+      cmdline: { value: 'root=/dev/vda ro entry=1' },
+    });
+    expect(kexecReboot('status').stdout).toMatch(/kernel +\/efi\/m\/6.1.0-10-amd64\/linux\n.*the boot loader's next entry \(\/vmlinuz does not exist/);
+  });
+});
+
 describe('USE_GRUB_CONFIG=true with boot loader files it must not use', () => {
   /** A GRUB entry that would boot a root shell, in a system that otherwise boots /vmlinuz. */
   function withShellEntry(mode: number): FakeRoot {

@@ -47,12 +47,12 @@ export function bzImage(marker = ''): Buffer {
   return image;
 }
 
-/** Starts as an initramfs does (a cpio "newc" header), which is what our initrd check looks at. */
 /** The contents of an efivarfs file: 4 bytes of attributes, then a UTF-16 string with its NUL, as systemd-boot writes it. */
 export function efiVariable(value: string): Buffer {
   return Buffer.concat([Buffer.from([7, 0, 0, 0]), Buffer.from(value + '\0', 'utf16le')]);
 }
 
+/** Starts as an initramfs does (a cpio "newc" header), which is what our initrd check looks at. */
 export function cpio(marker: string): string {
   return `070701${marker}`;
 }
@@ -76,6 +76,11 @@ case "$*" in
       echo 0 > '${loaded}' ;;
   '-s -u') echo 0 > '${loaded}' ;;
   *)
+    # What the kernel would read: copies of the files a load names, as they were at the time.
+    if [ "$2" = -l ]; then
+      cp "$3" '${path.join(dir, 'fake/loaded-kernel')}'
+      for a in "$@"; do case "$a" in --initrd=*) cp "\${a#--initrd=}" '${path.join(dir, 'fake/loaded-initrd')}' ;; esac; done
+    fi
     mode=$(cat '${mode}' 2>/dev/null || echo ok)
     case "$mode" in
       ok) echo 1 > '${loaded}' ;;

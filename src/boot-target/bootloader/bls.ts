@@ -1,6 +1,7 @@
 /**
- * Boot Loader Specification type #1 entries (loader/entries/*.conf), with the
- * default picked as systemd-boot picks it (src/boot/boot.c in systemd:
+ * Boot Loader Specification entries, type #1 (loader/entries/*.conf) and
+ * type #2 (unified kernel images, EFI/Linux/*.efi), with the default picked
+ * as systemd-boot picks it (src/boot/boot.c in systemd:
  * config_select_default_entry, boot_entry_compare; docs: loader.conf(5),
  * BOOT_LOADER_SPECIFICATION / "Boot Loader Interface"):
  *
@@ -24,6 +25,7 @@
 import { readdirSync, realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { SystemRoot } from '../../host/system-root.js';
+import { readUnifiedImage } from '../../host/inspect.js';
 import { isRegularFile, MAX_BYTES, readFileBytes, readTrustedTextFile, whyUnread } from '../../host/read-file.js';
 import { isUnusable, type Unusable } from '../../unusable.js';
 import type { BootEntry, EntryLookup } from './types.js';
@@ -91,11 +93,47 @@ export function parseBlsEntry(fileName: string, partition: string, file: string,
   return { ...entryId(fileName), file, partition, ...single, initrds, options };
 }
 
-/** The entry id and boot counter from a file name like `foo+3-1.conf`. */
+/** The entry id and boot counter from a file name like `foo+3-1.conf` or `foo+3-1.efi`. */
 function entryId(fileName: string): Pick<BlsEntry, 'id' | 'triesLeft' | 'triesDone'> {
-  const m = /^(.*?)\+(\d+)(?:-(\d+))?\.conf$/i.exec(fileName);
+  const m = /^(.*?)\+(\d+)(?:-(\d+))?\.(conf|efi)$/i.exec(fileName);
   if (!m) return { id: fileName.toLowerCase() };
-  return { id: `${m[1]}.conf`.toLowerCase(), triesLeft: Number(m[2]), ...(m[3] === undefined ? {} : { triesDone: Number(m[3]) }) };
+  return { id: `${m[1]}.${m[4]}`.toLowerCase(), triesLeft: Number(m[2]), ...(m[3] === undefined ? {} : { triesDone: Number(m[3]) }) };
+}
+
+/** os-release(5) text as systemd-boot reads a UKI's .osrel: KEY=value lines, quotes removed. */
+function parseOsRelease(text: string): ReadonlyMap<string, string> {
+  const fields = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    const m = /^\s*([A-Za-z0-9_]+)=(.*)$/.exec(raw);
+    if (m) fields.set(m[1]!, m[2]!.trim().replace(/^(["'])(.*)\1$/, '$2'));
+  }
+  return fields;
+}
+
+/**
+ * A type #2 entry, named, versioned and sorted by its .osrel as systemd-boot
+ * does (bootspec_pick_name_version_sort_key); its command line is the image's
+ * own .cmdline, read where the image is taken apart. Undefined for a file
+ * systemd-boot skips: no .osrel, or no name in it.
+ */
+function type2Entry(fileName: string, partition: string, file: string, osRelease: string | undefined): BlsEntry | undefined {
+  if (osRelease === undefined) return undefined;
+  const os = parseOsRelease(osRelease);
+  const title = os.get('PRETTY_NAME') ?? os.get('IMAGE_ID') ?? os.get('NAME') ?? os.get('ID');
+  if (title === undefined) return undefined;
+  const version = os.get('IMAGE_VERSION') ?? os.get('VERSION') ?? os.get('VERSION_ID') ?? os.get('BUILD_ID');
+  const sortKey = os.get('IMAGE_ID') ?? os.get('ID');
+  return {
+    ...entryId(fileName),
+    file,
+    partition,
+    title,
+    ...(version === undefined ? {} : { version }),
+    ...(sortKey === undefined ? {} : { sortKey }),
+    uki: `/EFI/Linux/${fileName}`,
+    initrds: [],
+    options: [],
+  };
 }
 
 /**
@@ -283,36 +321,70 @@ function readBlsFile(root: SystemRoot, systemPath: string): Reading<string | und
   return read.kind === 'missing' ? { value: undefined } : { unusable: whyUnread(systemPath, read) };
 }
 
+/** The names in a folder of the system, sorted; none when it cannot be listed. */
+function listFolder(root: SystemRoot, dir: string): readonly string[] {
+  try {
+    return readdirSync(root.path(dir)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The type #1 entries of one partition. */
+function readType1Entries(root: SystemRoot, partition: string): Reading<readonly BlsEntry[]> {
+  const entries: BlsEntry[] = [];
+  const dir = posix.join(partition, 'loader/entries');
+  for (const name of listFolder(root, dir)) {
+    if (!name.toLowerCase().endsWith('.conf') || name.startsWith('.')) continue;
+    const file = posix.join(dir, name);
+    const text = readBlsFile(root, file);
+    if (isUnusable(text)) return text;
+    if (text.value !== undefined) entries.push(parseBlsEntry(name, partition, file, text.value));
+  }
+  return { value: entries };
+}
+
 /**
- * All type #1 entries on the system, sorted as systemd-boot sorts them. One
- * that cannot be read makes the choice unknown, since it might be the default.
+ * The type #2 entries of one partition. An image that is no unified image is
+ * skipped, as systemd-boot skips it; one that cannot be trusted or read makes
+ * the choice unknown, as an unreadable type #1 entry does.
+ */
+function readType2Entries(root: SystemRoot, partition: string): Reading<readonly BlsEntry[]> {
+  const entries: BlsEntry[] = [];
+  const dir = posix.join(partition, 'EFI/Linux');
+  for (const name of listFolder(root, dir)) {
+    if (!name.toLowerCase().endsWith('.efi') || name.startsWith('.') || name.startsWith('auto-')) continue;
+    const file = posix.join(dir, name);
+    if (!isRegularFile(root, file)) continue;
+    const image = readUnifiedImage(root, file);
+    if (image !== undefined && isUnusable(image)) return image;
+    const entry = image && type2Entry(name, partition, file, image.osRelease);
+    if (entry) entries.push(entry);
+  }
+  return { value: entries };
+}
+
+/**
+ * All entries on the system, sorted as systemd-boot sorts them. One that
+ * cannot be read makes the choice unknown, since it might be the default.
  */
 function readBlsEntries(root: SystemRoot): Reading<readonly BlsEntry[]> {
   const entries: BlsEntry[] = [];
   const seen = new Set<string>();
   for (const partition of BLS_PARTITIONS) {
-    const dir = posix.join(partition, 'loader/entries');
-    let names: string[];
-    try {
-      names = readdirSync(root.path(dir)).sort();
-    } catch {
-      continue;
-    }
-    // /boot/efi under /boot, or a symlink: the same folder read twice.
+    // /boot/efi under /boot, or a symlink: the same partition read twice.
     let real: string;
     try {
-      real = realpathSync(root.path(dir));
+      real = realpathSync(root.path(partition));
     } catch {
       continue;
     }
     if (seen.has(real)) continue;
     seen.add(real);
-    for (const name of names) {
-      if (!name.toLowerCase().endsWith('.conf') || name.startsWith('.')) continue;
-      const file = posix.join(dir, name);
-      const text = readBlsFile(root, file);
-      if (isUnusable(text)) return text;
-      if (text.value !== undefined) entries.push(parseBlsEntry(name, partition, file, text.value));
+    for (const read of [readType2Entries, readType1Entries]) {
+      const found = read(root, partition);
+      if (isUnusable(found)) return found;
+      entries.push(...found.value);
     }
   }
   return { value: entries.sort(compareBlsEntries) };
@@ -364,11 +436,10 @@ export function findBlsEntry(root: SystemRoot): EntryLookup | undefined {
   if (choice === undefined) return undefined;
   const { entry, how } = choice;
   const origin = `${entry.file} ${how}`;
-  if (entry.linux === undefined) {
-    const what = entry.uki !== undefined ? 'a unified kernel image (uki)' : entry.efi !== undefined ? 'an EFI program (efi)' : 'no linux line';
-    return { unusable: `${origin}: the entry has ${what}, not a kernel kexec can load` };
-  }
-  const kernel = blsSystemPath(entry.partition, entry.linux);
+  // A unified image (uki, or an efi program that is one) is taken apart where the target is resolved.
+  const image = entry.linux ?? entry.uki ?? entry.efi;
+  if (image === undefined) return { unusable: `${origin}: the entry names no kernel (no linux, uki or efi line)` };
+  const kernel = blsSystemPath(entry.partition, image);
   if (!isRegularFile(root, kernel)) return { unusable: `${origin}: kernel ${kernel} not found` };
   const initrds = entry.initrds.map((i) => blsSystemPath(entry.partition, i));
   for (const i of initrds) if (!isRegularFile(root, i)) return { unusable: `${origin}: initrd ${i} not found` };

@@ -129,9 +129,9 @@ describe('findBlsEntry', () => {
     tree.write(efivar('LoaderEntryDefault'), efiVariable('b.conf'));
     expect(blsEntry(tree)).toMatchObject({ found: { kernel: '/boot/efi/b' } });
   });
-  test('an entry for an EFI program or UKI, or with a missing file, is unusable', () => {
-    expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/w.conf': 'efi /EFI/Microsoft/Boot/bootmgfw.efi\n' }))).toMatchObject({ unusable: expect.stringContaining('an EFI program') });
-    expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/u.conf': 'uki /EFI/Linux/x.efi\n' }))).toMatchObject({ unusable: expect.stringContaining('unified kernel image') });
+  test('an entry naming no kernel, or a missing file, is unusable', () => {
+    expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/t.conf': 'title nothing to boot\n' }))).toMatchObject({ unusable: expect.stringContaining('names no kernel (no linux, uki or efi line)') });
+    expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/u.conf': 'uki /EFI/Linux/x.efi\n' }))).toMatchObject({ unusable: expect.stringContaining('kernel /boot/EFI/Linux/x.efi not found') });
     expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/l.conf': 'linux /nope\n' }))).toMatchObject({ unusable: expect.stringContaining('kernel /boot/nope not found') });
     expect(blsEntry(fakeTreeWith({ '/boot/loader/entries/l.conf': 'linux /k\ninitrd /nope\n', '/boot/k': 'k' }))).toMatchObject({ unusable: expect.stringContaining('initrd /boot/nope not found') });
   });
