@@ -585,7 +585,9 @@ export const STEPS = {
   },
   // systemd-boot, no GRUB, no /vmlinuz (issue 24): kernels put on the ESP by
   // kernel-install, entries in loader/entries (guest/krvm-sdboot-tree). The
-  // configuration is the package's default.
+  // configuration is what installing the packages leaves: kexec-tools'
+  // /etc/default/kexec (its postinst writes KERNEL_IMAGE="/vmlinuz" and
+  // INITRD="/initrd.img"), which kexec-reboot's postinst leaves as it is.
   sd1: {
     title: 'systemd-boot: `reboot` -> kexec into the entry systemd-boot booted (its default), with that entry\'s command line; `status` says the loader entry chose the kernel',
     script: 'say "expect-entry: $(loader_var LoaderEntrySelected)"\nsay_status\nact reboot reboot',
