@@ -3,6 +3,7 @@ import type { RunOutcome } from '../act/kexec-runner.js';
 import { carryOut, describeOutcome, type Outcome } from '../act/carry-out.js';
 import type { Log } from '../host/log.js';
 import { whoseKernel } from '../plan/loaded-kernel.js';
+import { fingerprintDifference } from '../plan/fingerprint.js';
 import { isKernelLoaded } from '../host/facts.js';
 import { readLoadRecord } from '../host/load-record.js';
 import type { Programs } from '../host/programs.js';
@@ -45,10 +46,38 @@ export function logPreload(log: Log, outcome: Outcome): void {
 
 export type PreloadResult = { readonly ran: false; readonly why: string } | { readonly ran: true; readonly outcome: Outcome };
 
-/** With PRELOAD=true, carries the plan out now: loads the kernel, or again if what it is made from changed. */
-export async function preload(root: SystemRoot, programs: Programs, assessment?: Assessment): Promise<PreloadResult> {
-  assessment ??= await assess(root, programs);
+/** The plan's load when it loads anew (not a kernel kept, nor a firmware reboot). */
+const freshLoad = (assessment: Assessment) =>
+  assessment.reading.config.preload.value && assessment.plan.action === 'kexec' && assessment.plan.reason === 'configured' ? assessment.plan.load : undefined;
+
+/**
+ * Whether what the preload decided from changed while it ran: it would now
+ * load something it did not just try. A load that was refused with nothing
+ * changed is not tried again.
+ */
+function changedMeanwhile(before: Assessment, after: Assessment): boolean {
+  const now = freshLoad(after);
+  if (!now) return false;
+  const tried = freshLoad(before);
+  return !tried || fingerprintDifference(tried.fingerprint, now.fingerprint) !== undefined;
+}
+
+async function preloadOnce(root: SystemRoot, programs: Programs, assessment: Assessment): Promise<PreloadResult> {
   const { preload: enabled } = assessment.reading.config;
   if (!enabled.value) return { ran: false, why: `PRELOAD is false (${enabled.origin}): nothing to do` };
   return { ran: true, outcome: await carryOut(assessment.plan, kexecByHand(root, programs), assessment.system.kernelLoaded) };
+}
+
+/**
+ * With PRELOAD=true, carries the plan out now: loads the kernel, or again if
+ * what it is made from changed. Then looks once more: systemd's path unit
+ * does not start the service again for a change made while it runs (seen in
+ * a VM: PRELOAD=true written during a preload was never loaded), so a change
+ * made since the assessment is carried out here.
+ */
+export async function preload(root: SystemRoot, programs: Programs, assessment?: Assessment): Promise<PreloadResult> {
+  const before = assessment ?? (await assess(root, programs));
+  const result = await preloadOnce(root, programs, before);
+  const after = await assess(root, programs);
+  return changedMeanwhile(before, after) ? preloadOnce(root, programs, after) : result;
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { load, preload, unload } from '../../src/commands/load.js';
+import { assess } from '../../src/commands/assess.js';
 import { makeFakeRoot, KERNEL_VERSION, type FakeRoot } from '../support/fake-root.js';
 
 let fake: FakeRoot;
@@ -88,5 +89,31 @@ describe('preload', () => {
     expect(await preload(fake.root, fake.programs)).toMatchObject({ ran: true, outcome: { path: 'kexec', message: expect.stringMatching(`^loaded ${KERNEL}`) } });
     expect(await preload(fake.root, fake.programs)).toMatchObject({ ran: true, outcome: { path: 'kexec' } });
     expect(kexecCalls()).toEqual(['-s']);
+  });
+
+  // systemd's path unit does not start the service again for a change made
+  // while it runs: seen in a VM, PRELOAD=true written while a preload
+  // (started by a repointed /vmlinuz) was still running was never loaded.
+  it('looks again after acting, and loads what changed while it was deciding', async () => {
+    fake = makeFakeRoot();
+    const before = await assess(fake.root, fake.programs);
+    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    expect(await preload(fake.root, fake.programs, before)).toMatchObject({ ran: true, outcome: { path: 'kexec', message: expect.stringMatching(`^loaded ${KERNEL}`) } });
+    expect(loaded()).toBe(true);
+  });
+
+  it('loads again when the kernel changed while it was loading; a refused load is not tried twice', async () => {
+    const fileLoads = () => fake.invocations('kexec').filter((i) => i.argv[0] === '-s' && i.argv[1] === '-l');
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    const before = await assess(fake.root, fake.programs);
+    fake.write('/boot/vmlinuz-6.1.0-10-amd64', fs.readFileSync(`${fake.dir}${KERNEL}`));
+    fake.link('/vmlinuz', 'boot/vmlinuz-6.1.0-10-amd64');
+    await preload(fake.root, fake.programs, before);
+    expect(fileLoads().map((i) => i.argv[2])).toEqual([`${fake.dir}${KERNEL}`, `${fake.dir}/boot/vmlinuz-6.1.0-10-amd64`]);
+    fake.setKexecMode('fail');
+    fake.link('/vmlinuz', `boot/vmlinuz-${KERNEL_VERSION}`);
+    await preload(fake.root, fake.programs);
+    expect(fileLoads()).toHaveLength(3);
   });
 });
