@@ -2,7 +2,7 @@
 // kexec-reboot end-to-end suite: real boots of Debian 12 and 13 under QEMU
 // (TCG). See test/vm/README.md.
 //
-//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump] [--full] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump,sdboot] [--full] [--jobs 2] [--verbose] [--selftest]
 //   node test/vm/run.mjs --only bootcost   (what kexec-reboot costs a boot: systemd-analyze blame)
 //   node test/vm/run.mjs --prepare   (build the root filesystems only)
 //   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
@@ -28,7 +28,7 @@ const selftest = argv.includes('--selftest');
 // --full runs every chain's whole step list, and the runs marked full below;
 // without it, each chain's `ci` steps (see CHAINS in lib/scenarios.mjs).
 const full = argv.includes('--full');
-const only = opt('only', 'base,preload,grub,uefi,secureboot,kdump').split(',');
+const only = opt('only', 'base,preload,grub,uefi,secureboot,kdump,sdboot').split(',');
 // --prepare builds the root filesystems the selected runs need, and stops:
 // test:all starts it beside the package tests, whose trees are others.
 const prepareOnly = argv.includes('--prepare');
@@ -43,6 +43,7 @@ const VMS = [
   { set: 'uefi', release: 13, init: 'systemd', chain: 'uefi', label: 'uefi', variant: 'grub', uefi: true },
   ...[12, 13].map((release) => ({ set: 'secureboot', release, init: 'systemd', chain: release === 12 ? 'secureboot-debian12' : 'secureboot', label: 'secureboot', variant: 'secureboot', uefi: true, secureBoot: true })),
   { set: 'kdump', release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' },
+  { set: 'sdboot', release: 13, init: 'systemd', chain: 'sdboot', label: 'sdboot', variant: 'sdboot', uefi: true, sdboot: true },
   { set: 'bootcost', release: 13, init: 'systemd', chain: 'boot-cost', label: 'bootcost' },
 ];
 const stepsOf = (r) => CHAINS[r.chain][full ? 'full' : 'ci'];

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CACHE, REPO, progress, run } from './host.mjs';
+import { ESP_UUID, makeUefiDisk } from './uefi.mjs';
 
 const RELEASES = {
   12: { codename: 'bookworm', keyring: '/usr/share/keyrings/debian-archive-bookworm-stable.gpg' },
@@ -25,11 +26,44 @@ const COMMON = ['linux-image-amd64', 'kexec-tools', 'nodejs', 'dbus', 'udev', 'p
 // 'fleet' is a host as Ansible reaches it (test/fleet): sshd, the Python
 // Ansible's modules run with, and molly-guard, which guards reboots asked
 // for over SSH.
+// 'sdboot' boots systemd-boot, no GRUB: Debian's systemd-boot (bootctl,
+// kernel-install's hooks for the kernel packages) with its EFI binaries, and
+// ukify to build a unified kernel image (see TREE_EXTRAS).
 const VARIANTS = {
   grub: ['grub2-common', 'grub-pc-bin', 'grub-efi-amd64-bin'],
   secureboot: ['grub2-common', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mokutil', 'sbsigntool'],
   kdump: ['kdump-tools', 'molly-guard'],
   fleet: ['openssh-server', 'python3', 'molly-guard'],
+  sdboot: ['systemd-boot', 'systemd-boot-efi', 'systemd-ukify'],
+};
+
+// A fixed root filesystem UUID for the GRUB and systemd-boot disks (grub.cfg
+// and the boot entries say root=UUID=).
+export const GRUB_ROOT_UUID = '6b7c3f2e-4d1a-4e8b-9c0d-1a2b3c4d5e6f';
+
+/**
+ * What a variant's tree needs besides its packages, all of it in the cache
+ * key: suites (suffixes of the codename) to take packages from too; shell
+ * run before the packages are installed (`essential`, $1 the tree); a script
+ * of test/vm/guest run at the end (`customize`: $1 the tree, then `args`),
+ * with the guest files it copies (`uses`); keepMachineId: the tree keeps the
+ * machine ID it was built with (mmdebstrap would empty it, and the first
+ * boot would make another).
+ * 'sdboot': no /vmlinuz and /initrd.img (do_symlinks = no, set before the
+ * kernel package's postinst reads it), and guest/krvm-sdboot-tree: systemd-boot
+ * and each kernel on the ESP, a UKI, the backports kernel's packages. Its
+ * entries are named after the machine ID and carry it, and kernel-install in
+ * the VM must name and sort a new one the same way.
+ */
+const TREE_EXTRAS = {
+  sdboot: {
+    suites: ['-backports'],
+    essential: 'printf "do_symlinks = no\\n" > "$1/etc/kernel-img.conf"',
+    customize: 'krvm-sdboot-tree',
+    uses: ['krvm-entry-marker.install'],
+    args: (codename) => [GRUB_ROOT_UUID, codename],
+    keepMachineId: true,
+  },
 };
 function packageList(init, variant) {
   const base = init === 'sysvinit'
@@ -58,9 +92,15 @@ export async function baseTarball({ release, init, mirror, variant }) {
   const pkgs = packageList(init, variant);
   const tag = `debian${release}/${init}${variant ? `+${variant}` : ''}`;
   const stem = `debian${release}-${init}${variant ? `-${variant}` : ''}`;
+  const extras = TREE_EXTRAS[variant];
+  const guestFile = (name) => path.join(REPO, 'test', 'vm', 'guest', name);
+  const essentialHook = extras?.essential ? `${ESSENTIAL_HOOK}; ${extras.essential}` : ESSENTIAL_HOOK;
+  const customize = extras && [guestFile(extras.customize), ...extras.args(codename)];
+  // The guest files by content, not path: every checkout shares the cache.
+  const scripts = extras && [extras.customize, ...extras.uses].map((f) => fs.readFileSync(guestFile(f), 'utf8'));
   const key = crypto
     .createHash('sha256')
-    .update(JSON.stringify({ codename, pkgs, ESSENTIAL_HOOK, mirror, v: 1 }))
+    .update(JSON.stringify({ codename, pkgs, ESSENTIAL_HOOK, mirror, v: 1, ...(extras && { extras, args: customize.slice(1), scripts }) }))
     .digest('hex')
     .slice(0, 12);
   const tar = path.join(CACHE, `${stem}-${key}.tar`);
@@ -78,11 +118,13 @@ export async function baseTarball({ release, init, mirror, variant }) {
       '--mode=root',
       `--keyring=${keyringFor(release)}`,
       `--include=${pkgs.join(',')}`,
-      `--essential-hook=${ESSENTIAL_HOOK}`,
+      `--essential-hook=${essentialHook}`,
+      ...(customize ? [`--customize-hook=sh '${customize[0]}' "$1" ${customize.slice(1).map((a) => `'${a}'`).join(' ')}`] : []),
+      ...(extras?.keepMachineId ? ['--skip=cleanup/reproducible'] : []),
       '--format=tar',
       codename,
       tmp,
-      `deb ${mirror} ${codename} main`,
+      ...[codename, ...(extras?.suites ?? []).map((s) => codename + s)].map((suite) => `deb ${mirror} ${suite} main`),
     ],
     { logFile: path.join(CACHE, `mmdebstrap-${stem}.log`) },
   );
@@ -109,18 +151,22 @@ export async function extractKernel(tar, dir) {
  *   (with grub: under its real name, /boot/vmlinuz-UNAME, so GRUB lists it).
  *   /etc/krvm/env tells the steps where it is (KRVM_ALT_KERNEL, ...).
  * grub: { uuid } runs Debian's grub-mkconfig in the tree (device probing
- *   faked: / is the filesystem with that UUID) and mkfs gives / that UUID.
+ *   faked: / is the filesystem with that UUID).
+ * rootUuid: the UUID mkfs gives / and /etc/fstab names it by (grub's, unless
+ *   given).
  * prepare: shell run in the tree under chroot after the install (bench, kdump).
  * files: { NAME: PATH } copies test/vm/guest/NAME to PATH in the tree (mode 755) before that.
  * deb: null installs no package (the harness self-test; the fleet test, whose
  *   Ansible role installs it).
  * layout: 'whole' (ext4 on the whole disk, direct kernel boot), 'uefi'
- *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs) or
- *   'secureboot' (the same with Debian's signed shim and GRUB on the ESP).
+ *   (GPT: ESP with GRUB's EFI/BOOT/BOOTX64.EFI + ext4 root; see uefi.mjs),
+ *   'secureboot' (the same with Debian's signed shim and GRUB on the ESP) or
+ *   'sdboot' (the ESP is the tree's /boot/efi, as bootctl and kernel-install
+ *   filled it, mounted there by /etc/fstab).
  *   Under 'secureboot' GRUB does not list alt: it would be the newest kernel
  *   on Debian 12 and boot first.
  */
-export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, layout = 'whole', prepare = null, files = {} }) {
+export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, rootUuid = grub?.uuid ?? null, layout = 'whole', prepare = null, files = {} }) {
   const tree = path.join(dir, `${name}.tree`);
   const disk = path.join(dir, `${name}.img`);
   fs.rmSync(tree, { recursive: true, force: true });
@@ -147,7 +193,7 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
     w('etc/krvm/env', `KRVM_ALT_KERNEL=boot/vmlinuz-${base}\nKRVM_ALT_INITRD=boot/initrd.img-${base}\nKRVM_ALT_UNAME=${alt.uname}\n`);
   };
   if (alt && (!grub || grubListsAlt)) placeAlt();
-  if (grub) w('etc/fstab', `UUID=${grub.uuid} / ext4 rw,errors=remount-ro 0 0\n`);
+  if (rootUuid) w('etc/fstab', `UUID=${rootUuid} / ext4 rw,errors=remount-ro 0 0\n${layout === 'sdboot' ? `UUID=${ESP_UUID} /boot/efi vfat umask=0077 0 1\n` : ''}`);
   if (init === 'systemd') {
     fs.mkdirSync(path.join(tree, 'var/log/journal'), { recursive: true });
     w('etc/systemd/system/krvm.service', fs.readFileSync(path.join(guest, 'krvm.service')));
@@ -194,24 +240,25 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
   fs.rmSync(path.join(tree, 'usr/sbin/policy-rc.d'));
   fs.rmSync(path.join(tree, 'tmp/kexec-reboot.deb'), { force: true });
 
-  // Baseline the agent puts back on every boot.
+  // Baseline the agent puts back on every boot; the links only where the
+  // kernel packages made them (not with do_symlinks = no).
   const orig = path.join(tree, 'var/lib/krvm/orig');
   fs.mkdirSync(orig, { recursive: true });
   if (fs.existsSync(path.join(tree, 'etc/default/kexec'))) {
     fs.copyFileSync(path.join(tree, 'etc/default/kexec'), path.join(orig, 'default-kexec'));
   }
-  fs.writeFileSync(path.join(orig, 'vmlinuz'), fs.readlinkSync(path.join(tree, 'vmlinuz')));
-  fs.writeFileSync(path.join(orig, 'initrd.img'), fs.readlinkSync(path.join(tree, 'initrd.img')));
+  for (const link of ['vmlinuz', 'initrd.img']) {
+    if (fs.lstatSync(path.join(tree, link), { throwIfNoEntry: false })?.isSymbolicLink()) fs.writeFileSync(path.join(orig, link), fs.readlinkSync(path.join(tree, link)));
+  }
 
   if (grub) await grubMkconfig({ tree, uuid: grub.uuid, device: layout === 'whole' ? '/dev/vda' : '/dev/vda2', log });
   if (alt && grub && !grubListsAlt) placeAlt();
 
   fs.rmSync(disk, { force: true });
   if (layout !== 'whole') {
-    const { makeUefiDisk } = await import('./uefi.mjs');
-    await makeUefiDisk({ tree, disk, uuid: grub.uuid, dir, name, log, secureBoot: layout === 'secureboot' });
+    await makeUefiDisk({ tree, disk, uuid: rootUuid, dir, name, log, layout });
   } else {
-    await run('mkfs.ext4', ['-q', '-F', '-L', 'krvm', ...(grub ? ['-U', grub.uuid] : []), '-d', tree, disk, '3G']);
+    await run('mkfs.ext4', ['-q', '-F', '-L', 'krvm', ...(rootUuid ? ['-U', rootUuid] : []), '-d', tree, disk, '3G']);
   }
   fs.rmSync(tree, { recursive: true, force: true });
   return disk;

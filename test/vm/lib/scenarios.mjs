@@ -1,13 +1,15 @@
 // The scenarios. Each step is a guest shell snippet run by the agent
-// (test/vm/guest/krvm-boot, which provides `say`, `act` and `divert_kexec`,
-// and puts config, /vmlinuz, /initrd.img and /usr/sbin/kexec back on every
-// boot), plus what the host expects of the transition it triggers.
+// (test/vm/guest/krvm-boot, which provides `say`, `act`, `divert_kexec` and
+// `loader_var`, and puts config, /usr/sbin/kexec and, where the machine has
+// them, /vmlinuz and /initrd.img back on every boot), plus what the host
+// expects of the transition it triggers.
 //
 // expect: 'kexec' (next kernel starts with no firmware run), 'firmware'
 // (SeaBIOS runs, then the kernel), 'poweroff' (QEMU exits, nothing boots).
 // check(tr, ctx) returns an error string or null; reason is a RegExp the
 // previous boot's kexec log (journal, or serial console under sysvinit) must
 // match.
+import { OVMF_BOOT } from './vm.mjs';
 
 const count = (s, word) => s.split(/\s+/).filter((w) => w === word).length;
 const sameCmdline = (tr, ctx) =>
@@ -168,6 +170,47 @@ const kdumpRearmed = (tr) => {
   if (load.rc !== 0 || !/crash_loaded=1$/.test(load.after)) return `kdump-tools' load in the new boot: ${show(load)} rc=${load.rc}`;
   const after = kdumpLine(tr.next.lines, 'boot');
   return kdumpArmed(after) ? null : `kdump not armed in the new boot: ${after ?? 'no kdump line'}`;
+};
+
+// systemd-boot (sdboot chain). The agent prints in every boot `KRVM loader:
+// oneshot=… default=… selected=…` (systemd-boot's EFI variables; selected:
+// the entry it started at the last firmware boot) and one `KRVM bls-entry:
+// FILE version=… title=… options=…` per type #1 entry on the ESP; a step
+// says which entry its reboot must start (`KRVM expect-entry: FILE`).
+const blsEntries = (lines) =>
+  lines
+    .map((l) => l.replace(/\[\s*\d+\.\d+\] .*$/, '').match(/^KRVM bls-entry: (\S+) version=(\S*) title=(.*) options=(.*)$/))
+    .filter(Boolean)
+    .map(([, file, version, title, options]) => ({ file, version, title, options: norm(options) }));
+/** The next boot runs the entry the step named: its kernel, its options the whole command line. */
+const intoExpectedEntry = (tr) => {
+  if (!tr.next) return null;
+  const file = tr.pre.find((l) => l.startsWith('KRVM expect-entry: '))?.slice('KRVM expect-entry: '.length).trim();
+  if (!file) return 'the step named no entry to expect';
+  const entry = blsEntries(tr.next.lines).find((e) => e.file === file);
+  if (!entry) return `no entry ${file} on the ESP in the next boot`;
+  if (tr.next.uname !== entry.version) return `booted ${tr.next.uname}, expected ${file}'s ${entry.version}`;
+  return norm(tr.next.cmdline) === entry.options ? null : `command line "${tr.next.cmdline}", expected ${file}'s options "${entry.options}"`;
+};
+/**
+ * systemd-boot's menu on the console (OVMF mirrors the EFI console to the
+ * serial port): an entry's title after the firmware started it, up to the
+ * kernel's first line, which follows the menu with no newline between.
+ */
+const menuSeen = (tr) => {
+  const titles = [...new Set(blsEntries(tr.pre).map((e) => e.title))];
+  const firmware = tr.lines.findIndex((l) => OVMF_BOOT.test(l));
+  if (firmware < 0) return 'OVMF started no boot option on the console';
+  const kernel = tr.lines.findIndex((l, i) => i > firmware && /Linux version \d/.test(l));
+  return tr.lines.slice(firmware, kernel < 0 ? undefined : kernel + 1).some((l) => titles.some((t) => l.includes(t)))
+    ? null
+    : `no entry title (${titles.join(', ')}) on the console between the firmware and the kernel`;
+};
+const oneShotCleared = (tr) => {
+  if (!tr.next) return null;
+  const loader = tr.next.lines.find((l) => l.startsWith('KRVM loader: '));
+  if (!loader) return 'no loader line in the next boot';
+  return /oneshot=\S/.test(loader) ? `LoaderEntryOneShot still set in the next boot: ${loader}` : null;
 };
 
 /** A kernel loaded by hand must not survive a coldreboot: the hook unloads it. */
@@ -540,6 +583,79 @@ export const STEPS = {
     ...handLoadThenColdreboot,
     check: (tr) => throughMollyGuard('coldreboot')(tr) ?? noKexecRebootRemoved(tr),
   },
+  // systemd-boot, no GRUB, no /vmlinuz (issue 24): kernels put on the ESP by
+  // kernel-install, entries in loader/entries (guest/krvm-sdboot-tree). The
+  // configuration is what installing the packages leaves: kexec-tools'
+  // /etc/default/kexec (its postinst writes KERNEL_IMAGE="/vmlinuz" and
+  // INITRD="/initrd.img"), which kexec-reboot's postinst leaves as it is.
+  sd1: {
+    title: 'systemd-boot: `reboot` -> kexec into the entry systemd-boot booted (its default), with that entry\'s command line; `status` says the loader entry chose the kernel',
+    script: 'say "expect-entry: $(loader_var LoaderEntrySelected)"\nsay_status\nact reboot reboot',
+    expect: 'kexec',
+    reason: LOADED_WITH_FILE_CALL,
+    check: all(intoExpectedEntry, statusSays(/"kernel":\s*\{[^}]*"origin":\s*"[^"]*\/loader\/entries\/[^"]*\.conf/), historySays({ ended: 'kexec', planned: 'kexec' })),
+  },
+  // Runs after sd3: another entry than the running (default) one to name.
+  sd2: {
+    title: 'systemd-boot: `bootctl set-oneshot` another entry, `reboot` -> kexec into it with its command line; LoaderEntryOneShot cleared',
+    script: [
+      'entry=$(ls /boot/efi/loader/entries | grep -vxF "$(cat /etc/machine-id)-$(uname -r).conf" | head -n 1)',
+      'bootctl set-oneshot "$entry"',
+      'say "oneshot set: $(loader_var LoaderEntryOneShot)"',
+      'say "expect-entry: $entry"',
+      'say_status',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'kexec',
+    check: all(
+      (tr) => (tr.pre.some((l) => /^KRVM oneshot set: \S+\.conf$/.test(l)) ? null : 'the step set no one-shot entry'),
+      intoExpectedEntry,
+      statusSays(/LoaderEntryOneShot/),
+      oneShotCleared,
+    ),
+  },
+  sd3: {
+    title: 'systemd-boot: a newer kernel installed with apt (backports; its postinst runs kernel-install, a new entry), `reboot` -> kexec into that entry, systemd-boot\'s choice now',
+    script: [
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /usr/local/share/krvm/backports/*.deb > /tmp/krvm-apt.log 2>&1',
+      'say "apt-get install: rc=$?"',
+      'tail -n 12 /tmp/krvm-apt.log | while IFS= read -r l; do say "apt: $l"; done',
+      'ver=$(dpkg-deb -f /usr/local/share/krvm/backports/linux-image-[0-9]*.deb Package | sed "s/^linux-image-//")',
+      'say "expect-entry: $(cat /etc/machine-id)-$ver.conf"',
+      'say_status',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'kexec',
+    check: all((tr) => (tr.pre.includes('KRVM apt-get install: rc=0') ? null : 'apt-get install failed'), intoExpectedEntry),
+  },
+  sdc: {
+    title: "systemd-boot: `coldreboot` (kexec-tools') -> firmware, systemd-boot's menu on the console",
+    script: 'act coldreboot coldreboot',
+    expect: 'firmware',
+    reason: /no-kexec-reboot exists/,
+    check: all(noKexecRebootRemoved, menuSeen),
+  },
+  // Last before poweroff: the UKI stays the default.
+  sdu: {
+    title: 'systemd-boot: a unified kernel image (ukify) made the default (`bootctl set-default`), `reboot` -> kexec into it with its .cmdline',
+    script: [
+      'cp /usr/local/share/krvm/krvm-uki.efi /boot/efi/EFI/Linux/',
+      'bootctl set-default krvm-uki.efi',
+      'say "uki: default=$(loader_var LoaderEntryDefault) cmdline=$(cat /usr/local/share/krvm/krvm-uki.cmdline)"',
+      'say_status',
+      'act reboot reboot',
+    ].join('\n'),
+    expect: 'kexec',
+    check: all(
+      (tr) => {
+        const m = tr.pre.map((l) => l.match(/^KRVM uki: default=(\S*) cmdline=(.*)$/)).find(Boolean);
+        if (!m) return 'the step did not put the UKI on the ESP';
+        if (m[1] !== 'krvm-uki.efi') return `LoaderEntryDefault is "${m[1]}", not the UKI`;
+        return tr.next && norm(tr.next.cmdline) !== norm(m[2]) ? `command line "${tr.next.cmdline}", expected the UKI's "${norm(m[2])}"` : null;
+      },
+      statusSays(/"kernel":\s*\{[^}]*"origin":\s*"[^"]*EFI\/Linux\/krvm-uki\.efi/),
+    ),
+  },
   // Harness self-test only (`run.mjs --selftest`, no package installed): proves
   // the host tells a kexec from a firmware run. Never counted as scenarios.
   h1: {
@@ -560,7 +676,7 @@ export const STEPS = {
 // `full` is the whole matrix (`run.mjs --full`); `ci` is what `npm run
 // test:vm`, and so CI, runs on this 2-core TCG machine, where one boot costs
 // about 2 minutes: every code path once, on the release whose code differs
-// (systemd 252 and kexec-tools 2.0.25 on Debian 12, 257 and 2.0.31 on 13).
+// (systemd 252 and kexec-tools 2.0.25 on Debian 12, 257 and 2.0.29 on 13).
 // Left to `full`: on Debian 12 what runs the same code the same way on both
 // releases (the failures that never reach kexec-tools: 7d broken config, 7a
 // kernel missing, 7f no kexec program; the command-line idiom 8; the other
@@ -596,6 +712,9 @@ export const CHAINS = {
   secureboot: { ci: ['sb1', 'sbp', 'sbu', '4'], full: ['sb1', 'sbp', 'sbc', 'sbu', '3a', '4'] },
   // Debian 13 + kdump-tools and molly-guard, crashkernel= on the command line.
   kdump: { ci: ['k1', 'm1', '4'], full: ['k1', 'k2', 'm1', '4'] },
+  // Debian 13 booting systemd-boot, no GRUB, no /vmlinuz (issue 24). sd3
+  // before sd2 (which names an entry other than the running one), sdu last.
+  sdboot: { ci: ['sd1', 'sdu', '4'], full: ['sd1', 'sd3', 'sd2', 'sdc', 'sdu', '4'] },
   demo: both(['1', '3a', 'hx']),
   // A measurement, not in CI (--only bootcost): one boot of a Debian 13 VM.
   'boot-cost': both(['bc']),

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { progress } from './host.mjs';
-import { makeDisk } from './image.mjs';
+import { GRUB_ROOT_UUID, makeDisk } from './image.mjs';
 import { CHAINS, MACHINES, STEPS, norm } from './scenarios.mjs';
 import { ovmfFor } from './uefi.mjs';
 import { runVM } from './vm.mjs';
@@ -174,14 +174,13 @@ export function contextFor(kernel, alt, { uefi = false, extra = '' } = {}) {
   return { kexecCmdline: norm(append.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')), altUname: alt?.uname };
 }
 
-// A fixed root filesystem UUID for the GRUB disks (grub.cfg says root=UUID=).
-export const GRUB_ROOT_UUID = '6b7c3f2e-4d1a-4e8b-9c0d-1a2b3c4d5e6f';
+export { GRUB_ROOT_UUID };
 
 /**
  * One VM run: makes the disk, boots, runs the chain's steps in order.
  * Returns rows for the table.
  */
-export async function runChain({ release, init, chain, full = false, tar, kernel, alt, deb, dir, label, grub = false, uefi = false, secureBoot = false, verbose = false }) {
+export async function runChain({ release, init, chain, full = false, tar, kernel, alt, deb, dir, label, grub = false, uefi = false, secureBoot = false, sdboot = false, verbose = false }) {
   const name = `debian${release}-${init}${label ? `-${label}` : ''}`;
   const tag = `debian${release}/${init}${label ? `/${label}` : ''}`;
   const stepIds = CHAINS[chain][full ? 'full' : 'ci'];
@@ -192,12 +191,13 @@ export async function runChain({ release, init, chain, full = false, tar, kernel
   const t0 = Date.now();
   const disk = await makeDisk({
     tar, init, deb, steps, alt: needsAlt ? alt : null, dir, name,
-    grub: grub || uefi ? { uuid: GRUB_ROOT_UUID } : null,
-    layout: secureBoot ? 'secureboot' : uefi ? 'uefi' : 'whole',
+    grub: (grub || uefi) && !sdboot ? { uuid: GRUB_ROOT_UUID } : null,
+    rootUuid: grub || uefi ? GRUB_ROOT_UUID : null,
+    layout: sdboot ? 'sdboot' : secureBoot ? 'secureboot' : uefi ? 'uefi' : 'whole',
     prepare: machine.prepare ?? null,
     files: machine.files ?? {},
   });
-  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG${secureBoot ? ' (OVMF with Secure Boot, shim + signed GRUB from the disk)' : uefi ? ' (OVMF + GRUB from the disk)' : ''}`);
+  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG${secureBoot ? ' (OVMF with Secure Boot, shim + signed GRUB from the disk)' : sdboot ? ' (OVMF + systemd-boot from the disk)' : uefi ? ' (OVMF + GRUB from the disk)' : ''}`);
   const append = appendFor(kernel.uname, machine.append);
   const ctx = contextFor(kernel, alt, { uefi, extra: machine.append });
   fs.writeFileSync(path.join(dir, `${name}.run.json`), JSON.stringify({ release, init: label ? `${init}+${label}` : init, chain, steps: stepIds, ctx }, null, 2));

@@ -1,6 +1,8 @@
 // A disk that boots like a real server's: GPT with an EFI system partition
 // holding GRUB (EFI/BOOT/BOOTX64.EFI, the removable-media path OVMF finds on
-// its own) and an ext4 root holding Debian's /boot/grub/grub.cfg. Under
+// its own) and an ext4 root holding Debian's /boot/grub/grub.cfg. Or, with
+// systemd-boot, the ESP bootctl and kernel-install filled: systemd-boot as
+// EFI/BOOT/BOOTX64.EFI, loader/, the kernels and initrds. Under
 // Secure Boot the ESP holds what a Debian install has: the signed shim as
 // BOOTX64.EFI, Debian's signed GRUB beside it (shim loads grubx64.efi from
 // its own directory) and EFI/debian/grub.cfg, the stub that signed GRUB reads
@@ -19,8 +21,12 @@ const OVMF_CODE_SECBOOT = '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd';
 const OVMF_VARS_MS = '/usr/share/OVMF/OVMF_VARS_4M.ms.fd';
 
 const MiB = 1024 * 1024;
-const ESP_MIB = 64;
+// The ESP per layout: systemd-boot's holds every kernel and initrd
+// (kernel-install copies them there) and a unified kernel image, 25 MB each.
+const ESP_MIB = { uefi: 64, secureboot: 64, sdboot: 256 };
 const ROOT_MIB = 3072;
+/** The ESP's FAT volume ID (mkfs.vfat -i), as /etc/fstab names it. */
+export const ESP_UUID = '4B52-564D';
 
 /**
  * GRUB for the ESP, made in the guest tree by its own grub-mkstandalone
@@ -56,9 +62,21 @@ async function makeGrubEfi({ tree, uuid, log }) {
   return out;
 }
 
-/** The ESP's files ({ 'EFI/BOOT/BOOTX64.EFI': hostPath, ... }) and which of them were made for it. */
-async function espFiles({ tree, uuid, dir, name, log, secureBoot }) {
-  if (!secureBoot) {
+/**
+ * The ESP's files ({ 'EFI/BOOT/BOOTX64.EFI': hostPath, ... }), a folder
+ * copied to it whole, and which of them were made for it.
+ */
+async function espFiles({ tree, uuid, dir, name, log, layout }) {
+  if (layout === 'sdboot') {
+    // The tree's /boot/efi (guest/krvm-sdboot-tree), moved out: there the
+    // root filesystem has the ESP's empty mount point.
+    const folder = path.join(dir, `${name}.esp-tree`);
+    fs.rmSync(folder, { recursive: true, force: true });
+    fs.renameSync(path.join(tree, 'boot/efi'), folder);
+    fs.mkdirSync(path.join(tree, 'boot/efi'));
+    return { files: {}, folder, made: [folder] };
+  }
+  if (layout === 'uefi') {
     const efiCopy = path.join(dir, `${name}.BOOTX64.EFI`);
     fs.renameSync(await makeGrubEfi({ tree, uuid, log }), efiCopy);
     return { files: { 'EFI/BOOT/BOOTX64.EFI': efiCopy }, made: [efiCopy] };
@@ -74,11 +92,13 @@ async function espFiles({ tree, uuid, dir, name, log, secureBoot }) {
   return { files, made: [stub] };
 }
 
-export async function makeUefiDisk({ tree, disk, uuid, dir, name, log, secureBoot = false }) {
-  const { files, made } = await espFiles({ tree, uuid, dir, name, log, secureBoot });
+/** layout: 'uefi' (GRUB), 'secureboot' (shim and signed GRUB) or 'sdboot' (systemd-boot). */
+export async function makeUefiDisk({ tree, disk, uuid, dir, name, log, layout }) {
+  const { files, folder, made } = await espFiles({ tree, uuid, dir, name, log, layout });
+  const espMiB = ESP_MIB[layout];
 
   const espStart = 1 * MiB;
-  const rootStart = espStart + ESP_MIB * MiB;
+  const rootStart = espStart + espMiB * MiB;
   const total = rootStart + ROOT_MIB * MiB + 1 * MiB; // + the backup GPT
   fs.rmSync(disk, { force: true });
   fs.closeSync(fs.openSync(disk, 'w'));
@@ -86,7 +106,7 @@ export async function makeUefiDisk({ tree, disk, uuid, dir, name, log, secureBoo
   await run('sfdisk', ['--quiet', disk], {
     input: [
       'label: gpt',
-      `start=${espStart / 512}, size=${(ESP_MIB * MiB) / 512}, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system partition"`,
+      `start=${espStart / 512}, size=${(espMiB * MiB) / 512}, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system partition"`,
       `start=${rootStart / 512}, size=${(ROOT_MIB * MiB) / 512}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"`,
       '',
     ].join('\n'),
@@ -100,16 +120,17 @@ export async function makeUefiDisk({ tree, disk, uuid, dir, name, log, secureBoo
   // ESP: FAT in a side file, then copied to its offset.
   const esp = path.join(dir, `${name}.esp`);
   fs.rmSync(esp, { force: true });
-  await run('mkfs.vfat', ['-F', '32', '-n', 'ESP', '-C', esp, String(ESP_MIB * 1024)], { logFile: log });
+  await run('mkfs.vfat', ['-F', '32', '-n', 'ESP', '-i', ESP_UUID.replace('-', ''), '-C', esp, String(espMiB * 1024)], { logFile: log });
   const dirs = [...new Set(Object.keys(files).map((f) => path.dirname(f)))];
-  await run('mmd', ['-i', esp, '::/EFI', ...dirs.map((d) => `::/${d}`)], { logFile: log });
+  if (dirs.length) await run('mmd', ['-i', esp, '::/EFI', ...dirs.map((d) => `::/${d}`)], { logFile: log });
   for (const [to, from] of Object.entries(files)) {
     if (!fs.existsSync(from)) throw new Error(`${path.relative(tree, from)} is not in the guest tree: cannot make the ESP`);
     await run('mcopy', ['-i', esp, from, `::/${to}`], { logFile: log });
   }
+  if (folder) await run('mcopy', ['-s', '-i', esp, ...fs.readdirSync(folder).map((f) => path.join(folder, f)), '::/'], { logFile: log });
   await run('dd', [`if=${esp}`, `of=${disk}`, 'bs=1M', `seek=${espStart / MiB}`, 'conv=notrunc'], { logFile: log });
   fs.rmSync(esp);
-  for (const file of made) fs.rmSync(file);
+  for (const file of made) fs.rmSync(file, { recursive: true });
   return disk;
 }
 

@@ -14,7 +14,7 @@ const BANNER = /SeaBIOS \(version [^\n]*\nBUILD:/g;
 // Debian's OVMF is a release build: nothing on the debug console. Its boot
 // manager prints this line on the serial console each time it starts a boot
 // option, i.e. once per firmware run (never on a kexec).
-const OVMF_BOOT = /BdsDxe: loading Boot[0-9A-F]{4}/;
+export const OVMF_BOOT = /BdsDxe: loading Boot[0-9A-F]{4}/;
 
 /**
  * Returns { events, exitCode } where events are, in time order,
