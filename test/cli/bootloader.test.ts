@@ -105,37 +105,40 @@ describe('USE_GRUB_CONFIG=true', () => {
 });
 
 describe('no /vmlinuz and KERNEL_IMAGE not set (do_symlinks = no, Proxmox VE, systemd-boot)', () => {
-  // kexec-tools' postinst writes KERNEL_IMAGE="/vmlinuz" and INITRD="/initrd.img"
-  // into every /etc/default/kexec: the defaults, written out, choose nothing.
-  it("plans the same with kexec-tools' own /etc/default/kexec, which writes the defaults out", () => {
-    fake = makeFakeRoot();
-    fake.remove('/vmlinuz');
-    fake.remove('/initrd.img');
-    fake.write('/etc/default/kexec', fs.readFileSync(new URL('../fixtures/debian-kexec-tools.default', import.meta.url)));
-    fake.write('/efi/loader/entries/m-6.1.0-10-amd64.conf', 'linux /m/linux\ninitrd /m/initrd\noptions root=/dev/vda ro entry=1\n');
-    fake.write('/efi/m/linux', bzImage());
-    fake.write('/efi/m/initrd', cpio('initramfs'));
-    expect(JSON.parse(kexecReboot('status', '--json').stdout)).toMatchObject({
-      nextReboot: 'kexec',
-      kernel: { path: '/efi/m/linux', origin: expect.stringMatching(/^the boot loader's next entry \(\/vmlinuz does not exist and KERNEL_IMAGE is not set to another kernel\)/) },
-      initrds: { paths: ['/efi/m/initrd'] },
-    });
-  });
+  const CHOSEN_BY = /^the boot loader's next entry \(\/vmlinuz does not exist and KERNEL_IMAGE is not set to another kernel\): \/efi\/loader\/entries\/m-6.1.0-10-amd64.conf/;
+
+  /** kernel-install's layout on an ESP at /efi, and no /vmlinuz or /initrd.img. */
+  function withoutSymlinks(): FakeRoot {
+    const f = makeFakeRoot();
+    f.remove('/vmlinuz');
+    f.remove('/initrd.img');
+    f.write('/efi/loader/entries/m-6.1.0-10-amd64.conf', 'title Debian\nlinux /m/6.1.0-10-amd64/linux\ninitrd /m/6.1.0-10-amd64/initrd\noptions root=/dev/vda ro entry=1\n');
+    f.write('/efi/m/6.1.0-10-amd64/linux', bzImage());
+    f.write('/efi/m/6.1.0-10-amd64/initrd', cpio('initramfs'));
+    return f;
+  }
 
   it("plans a kexec of systemd-boot's default entry, and status says which rule chose it", () => {
-    fake = makeFakeRoot();
-    fake.remove('/vmlinuz');
-    fake.remove('/initrd.img');
-    fake.write('/efi/loader/entries/m-6.1.0-10-amd64.conf', 'title Debian\nlinux /m/6.1.0-10-amd64/linux\ninitrd /m/6.1.0-10-amd64/initrd\noptions root=/dev/vda ro entry=1\n');
-    fake.write('/efi/m/6.1.0-10-amd64/linux', bzImage());
-    fake.write('/efi/m/6.1.0-10-amd64/initrd', cpio('initramfs'));
-    const status = JSON.parse(kexecReboot('status', '--json').stdout);
-    expect(status).toMatchObject({
+    fake = withoutSymlinks();
+    expect(JSON.parse(kexecReboot('status', '--json').stdout)).toMatchObject({
       nextReboot: 'kexec',
-      kernel: { path: '/efi/m/6.1.0-10-amd64/linux', origin: expect.stringMatching(/^the boot loader's next entry \(\/vmlinuz does not exist and KERNEL_IMAGE is not set to another kernel\): \/efi\/loader\/entries\/m-6.1.0-10-amd64.conf/) },
+      kernel: { path: '/efi/m/6.1.0-10-amd64/linux', origin: expect.stringMatching(CHOSEN_BY) },
+      initrds: { paths: ['/efi/m/6.1.0-10-amd64/initrd'] },
       cmdline: { value: 'root=/dev/vda ro entry=1' },
     });
     expect(kexecReboot('status').stdout).toMatch(/kernel +\/efi\/m\/6.1.0-10-amd64\/linux\n.*the boot loader's next entry \(\/vmlinuz does not exist/);
+  });
+
+  // kexec-tools' postinst writes KERNEL_IMAGE="/vmlinuz" and INITRD="/initrd.img"
+  // into every /etc/default/kexec: the defaults, written out, choose nothing.
+  it("plans the same with kexec-tools' own /etc/default/kexec, which writes the defaults out", () => {
+    fake = withoutSymlinks();
+    fake.write('/etc/default/kexec', fs.readFileSync(new URL('../fixtures/debian-kexec-tools.default', import.meta.url)));
+    expect(JSON.parse(kexecReboot('status', '--json').stdout)).toMatchObject({
+      nextReboot: 'kexec',
+      kernel: { path: '/efi/m/6.1.0-10-amd64/linux', origin: expect.stringMatching(CHOSEN_BY) },
+      initrds: { paths: ['/efi/m/6.1.0-10-amd64/initrd'] },
+    });
   });
 });
 
