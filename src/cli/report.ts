@@ -84,6 +84,12 @@ function loadedNow({ system, loadRecord, plan }: Assessment): string {
   return `yes, by kexec-reboot at ${loadRecord.loadedAt}; ${matches ? 'it still matches the plan' : 'it no longer matches the plan and is loaded again at reboot'}`;
 }
 
+/** The initrds in load order: a unified image's own sections first. */
+function initrdText({ target }: Assessment): string {
+  const own = target.unified?.initrds.length ? [`${target.unified.initrds.length} section(s) of ${target.kernel.value}`] : [];
+  return [...own, ...target.initrds.value].join(' + ') || 'none';
+}
+
 export function statusText(assessment: Assessment): string {
   const { plan, target, system } = assessment;
   const row = (label: string, value: string, origin?: string) => `  ${label.padEnd(8)} ${value}${origin ? `\n  ${''.padEnd(8)} from ${origin}` : ''}`;
@@ -91,7 +97,7 @@ export function statusText(assessment: Assessment): string {
     `Next reboot: ${nextReboot(assessment)}`,
     row('why', plan.why),
     row('kernel', target.kernel.value, target.kernel.origin),
-    row('initrd', target.initrds.value.join(' + ') || 'none', target.initrds.origin),
+    row('initrd', initrdText(assessment), target.initrds.origin),
     row('cmdline', target.cmdline.value || '(empty)', target.cmdline.origin),
     row('loaded', loadedNow(assessment)),
   ];

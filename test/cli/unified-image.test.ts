@@ -51,6 +51,7 @@ describe('a unified kernel image as the default entry', () => {
 
   it('status says where the kernel, initrds and command line come from', () => {
     fake = withUki();
+    expect(kexecReboot('status').stdout).toContain(`  initrd   2 section(s) of ${UKI}\n           from the .ucode and .initrd sections of ${UKI}\n`);
     const status = JSON.parse(kexecReboot('status', '--json').stdout);
     expect(status).toMatchObject({
       nextReboot: 'kexec',
