@@ -1,6 +1,6 @@
+import { lstatSync } from 'node:fs';
 import { DEFAULT_CONFIG, type KexecConfig, type Sourced } from '../config/config.js';
 import type { SystemRoot } from '../host/system-root.js';
-import { lstatSync } from 'node:fs';
 import { readProcCmdline } from '../host/facts.js';
 import { resolveLinks } from '../host/links.js';
 import { KERNEL_RELEASE } from '../host/paths.js';
