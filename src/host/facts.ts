@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { SystemRoot } from './system-root.js';
-import { KERNEL_RELEASE, KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN, UPTIME } from './paths.js';
+import { KERNEL_MACHINE, KERNEL_RELEASE, KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN, UPTIME } from './paths.js';
 import type { KernelTarget } from './kernel-image.js';
 import { isExecutable, type Programs } from './programs.js';
 import { MAX_BYTES, readTextFile, type TextRead } from './read-file.js';
@@ -74,7 +74,7 @@ const MACHINE_OF_NODE_ARCH: Readonly<Record<string, string>> = { x64: 'x86_64', 
 
 /** The running kernel's machine: /proc/sys/kernel/arch (Linux 6.0 on), else what Node was built for. */
 function readMachine(root: SystemRoot): string {
-  return readAttribute(root, '/proc/sys/kernel/arch')?.trim() || (MACHINE_OF_NODE_ARCH[process.arch] ?? process.arch);
+  return readAttribute(root, KERNEL_MACHINE)?.trim() || (MACHINE_OF_NODE_ARCH[process.arch] ?? process.arch);
 }
 
 /** What the running kernel's build configuration (Debian's /boot/config-RELEASE) says about kexec and, on arm64, pages. */

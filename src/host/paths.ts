@@ -30,6 +30,8 @@ export const BOOT_MARKS_DIR = '/var/lib/kexec-reboot/boots';
 export const BOOT_PARAMS = '/sys/kernel/boot_params/data';
 export const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 export const UPTIME = '/proc/uptime';
+/** The running kernel's machine, as uname -m prints it (Linux 6.0 on). */
+export const KERNEL_MACHINE = '/proc/sys/kernel/arch';
 /** The running kernel's release, as uname -r prints it. */
 export const KERNEL_RELEASE = '/proc/sys/kernel/osrelease';
 /** Debian's prometheus-node-exporter reads *.prom files here (its --collector.textfile.directory). */
