@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { ConsoleLines } from './console-lines.mjs';
 
 // SeaBIOS prints its banner twice per run (debug console, then again once the
 // text console is up); the BUILD: line follows only the first one.
@@ -97,38 +98,42 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
     };
 
     let buf = '';
+    const consoleLines = new ConsoleLines();
     qemu.stdout.on('data', (chunk) => {
       const t = now();
       buf += chunk.toString('latin1');
       let i;
       while ((i = buf.indexOf('\n')) >= 0) {
-        const text = buf.slice(0, i).replace(/\r/g, '').replace(/\x1b\[[0-9;?=]*[A-Za-z]/g, '');
+        const raw = buf.slice(0, i).replace(/\r/g, '').replace(/\x1b\[[0-9;?=]*[A-Za-z]/g, '');
         buf = buf.slice(i + 1);
-        events.push({ t, type: 'line', text });
-        serialLog.write(`[${(t / 1000).toFixed(3)}] ${text}\n`);
-        if (uefi && OVMF_BOOT.test(text)) {
-          events.push({ t, type: 'firmware' });
-          serialLog.write(`[host ${(t / 1000).toFixed(3)}] FIRMWARE: OVMF boot manager on the serial console\n`);
-          onLine?.({ t, text: '(host) firmware run: OVMF boot manager' });
-          awaitingBoot = true;
-          lastBootProgress = t;
-        }
-        if (/^KRVM action step=/.test(text)) {
-          pendingAction = t;
-          awaitingBoot = false;
-        } else if (/^KRVM action-returned step=\d+ rc=[1-9]/.test(text)) {
-          actionFailedAt = t;
-        } else if (/^KRVM boot=/.test(text)) {
-          pendingAction = null;
-          actionFailedAt = null;
-          awaitingBoot = false;
-        } else if (/Linux version /.test(text)) {
-          awaitingBoot = true;
-          lastBootProgress = t;
-        }
-        onLine?.({ t, text });
+        serialLog.write(`[${(t / 1000).toFixed(3)}] ${raw}\n`);
+        for (const text of consoleLines.push(raw)) onConsoleLine(t, text);
       }
     });
+    const onConsoleLine = (t, text) => {
+      events.push({ t, type: 'line', text });
+      if (uefi && OVMF_BOOT.test(text)) {
+        events.push({ t, type: 'firmware' });
+        serialLog.write(`[host ${(t / 1000).toFixed(3)}] FIRMWARE: OVMF boot manager on the serial console\n`);
+        onLine?.({ t, text: '(host) firmware run: OVMF boot manager' });
+        awaitingBoot = true;
+        lastBootProgress = t;
+      }
+      if (/^KRVM action step=/.test(text)) {
+        pendingAction = t;
+        awaitingBoot = false;
+      } else if (/^KRVM action-returned step=\d+ rc=[1-9]/.test(text)) {
+        actionFailedAt = t;
+      } else if (/^KRVM boot=/.test(text)) {
+        pendingAction = null;
+        actionFailedAt = null;
+        awaitingBoot = false;
+      } else if (/Linux version /.test(text)) {
+        awaitingBoot = true;
+        lastBootProgress = t;
+      }
+      onLine?.({ t, text });
+    };
 
     // SeaBIOS prints its banner on the debug console on every firmware run.
     let dbgOffset = 0;
@@ -178,7 +183,7 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
     qemu.on('close', (code) => {
       clearInterval(timer);
       pollDebugcon();
-      if (buf) events.push({ t: now(), type: 'line', text: buf });
+      for (const text of [...consoleLines.push(buf), ...consoleLines.flush()]) if (text) events.push({ t: now(), type: 'line', text });
       events.push({ t: now(), type: 'exit', code });
       serialLog.write(`[host ${(now() / 1000).toFixed(3)}] QEMU exited ${code}\n${stderr}`);
       serialLog.end();
