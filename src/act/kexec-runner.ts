@@ -3,7 +3,9 @@ import type { SystemRoot } from '../host/system-root.js';
 import { isKernelLoaded, readLockdown } from '../host/facts.js';
 import { runProgram } from '../host/run-program.js';
 import { readLoadRecord, removeLoadRecord, writeLoadRecord, type KexecSyscall } from '../host/load-record.js';
+import { withArrivalMarker } from '../host/kernel-cmdline.js';
 import { COMBINED_INITRD, UNIFIED_KERNEL } from '../host/paths.js';
+import { bootIdOf } from '../host/this-boot.js';
 import { removeStateFile, writeParts, type FilePart } from './file-parts.js';
 import { kexecLoadArgs, kexecUnloadArgs } from './kexec-args.js';
 
@@ -97,7 +99,10 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
   const initrdPath = (spec: LoadSpec): string | undefined =>
     initrdParts(spec).length === 0 ? undefined : root.path(needsCombining(spec) ? COMBINED_INITRD : spec.initrds[0]!);
   const kernelPath = (spec: LoadSpec) => root.path(spec.unified ? UNIFIED_KERNEL : spec.kernel);
-  const argvFor = (spec: LoadSpec, syscall: KexecSyscall) => kexecLoadArgs(kernelPath(spec), initrdPath(spec), spec.cmdline, syscall);
+  // The boot that loads names itself on the new kernel's command line: how that boot tells a kexec arrival.
+  const arrivalMarker = bootIdOf(root);
+  const markedCmdline = (spec: LoadSpec) => (arrivalMarker === undefined ? spec.cmdline : withArrivalMarker(spec.cmdline, arrivalMarker));
+  const argvFor = (spec: LoadSpec, syscall: KexecSyscall) => kexecLoadArgs(kernelPath(spec), initrdPath(spec), markedCmdline(spec), syscall);
   const loadArgv = (spec: LoadSpec) => argvFor(spec, 'kexec_file_load');
 
   /** minimumMs: time a clean-up gets even when the deadline has passed. */
@@ -172,7 +177,7 @@ export function createKexecRunner(options: RunnerOptions): KexecRunner {
       if (needsCombining(spec)) writeParts(root, COMBINED_INITRD, initrdParts(spec));
       const image = await loadImage(spec);
       if ('refusal' in image) return image;
-      writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString(), syscall: image.syscall });
+      writeLoadRecord(root, { fingerprint: spec.fingerprint, loadedAt: new Date().toISOString(), syscall: image.syscall, ...(arrivalMarker ? { arrivalMarker } : {}) });
       const takenApart = spec.unified ? ' (a unified kernel image: its .linux section, with its own initrds)' : '';
       return { loaded: `loaded ${spec.kernel} with ${image.syscall}${image.fellBack ? ` (${image.fellBack})` : ''}${takenApart}` };
     } finally {

@@ -59,14 +59,14 @@ function resolveCmdline(root: SystemRoot, config: KexecConfig, problems: TargetP
   if (config.append.value !== '') {
     // BOOT_IMAGE= and initrd= describe the image the bootloader started; they
     // creep in through APPEND="$(cat /proc/cmdline) ..." and are wrong after kexec.
-    return { value: inheritableCmdline(config.append.value), origin: `APPEND (${config.append.origin}), without BOOT_IMAGE= and initrd=` };
+    return { value: inheritableCmdline(config.append.value), origin: `APPEND (${config.append.origin}), without BOOT_IMAGE=, initrd= and kexec_reboot.from=` };
   }
   const running = readProcCmdline(root);
   if (running.kind !== 'text') {
     problems.push({ subject: 'cmdline', unusable: `cannot reuse the running command line (APPEND is empty): ${whyUnread('/proc/cmdline', running)}` });
     return { value: '', origin: 'running kernel (unreadable)' };
   }
-  return { value: inheritableCmdline(running.text), origin: "running kernel's /proc/cmdline, without BOOT_IMAGE= and initrd=" };
+  return { value: inheritableCmdline(running.text), origin: "running kernel's /proc/cmdline, without BOOT_IMAGE=, initrd= and kexec_reboot.from=" };
 }
 
 /**

@@ -1,7 +1,4 @@
-/**
- * Kernel command lines, as the kernel splits them: words separated by spaces,
- * with double quotes grouping a value that holds spaces (`opt="a b"`).
- */
+import { isArrivalMarker, parameterName, splitCmdline } from '../host/kernel-cmdline.js';
 
 /**
  * Parameters the bootloader adds for the kernel it started. Passing them on
@@ -10,31 +7,13 @@
  */
 const NOT_INHERITED = ['BOOT_IMAGE', 'initrd'];
 
-export function splitCmdline(cmdline: string): string[] {
-  const words: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const ch of cmdline) {
-    if (ch === '"') quoted = !quoted;
-    if (!quoted && /\s/.test(ch)) {
-      if (current) words.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  if (current) words.push(current);
-  return words;
-}
-
-function parameterName(word: string): string {
-  const eq = word.indexOf('=');
-  return eq === -1 ? word : word.slice(0, eq);
-}
-
-/** The running kernel's command line, minus what must not be inherited; order and quoting kept. */
+/**
+ * The running kernel's command line, minus what must not be inherited (nor
+ * kexec-reboot's own marker, which names the boot that loaded this kernel);
+ * order and quoting kept.
+ */
 export function inheritableCmdline(procCmdline: string): string {
   return splitCmdline(procCmdline)
-    .filter((word) => !NOT_INHERITED.includes(parameterName(word)))
+    .filter((word) => !NOT_INHERITED.includes(parameterName(word)) && !isArrivalMarker(word))
     .join(' ');
 }

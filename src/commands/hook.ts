@@ -138,7 +138,7 @@ export async function runShutdownHook(
     const { whyNotSystemd, ...requestedAt } = await requested;
     // systemd 257 forgets a stopped target's times (all 0 by then): there the hook's start is the rule, not news.
     if (whyNotSystemd) log('debug', `reboot history: counting from the hook's start, not systemd's (${whyNotSystemd})`);
-    recordReboot(root, log, { bootId: readBootId(root), requested: requestedAt, verb, plan, outcome, loadRecord: assessment.loadRecord });
+    recordReboot(root, log, { bootId: readBootId(root), requested: requestedAt, verb, plan, outcome, loadRecord: readLoadRecord(root) });
     const kexecToolsFlag = consumeKexecToolsColdFlag(root, staleColdRequest(assessment.system));
     if (kexecToolsFlag) log(kexecToolsFlag.ok ? 'info' : 'warning', kexecToolsFlag.detail);
     const { oneShot } = assessment.target;

@@ -29,7 +29,7 @@ function describeDowntime(downtime: Downtime | 'clock stepped'): string {
 export function reasonOf(entry: RebootEntry): string | undefined {
   if (entry.ended === 'kexec') return undefined;
   if (entry.ended === 'unrecorded') return 'no reboot record before this boot: a crash, a power cut, a power-on, or a reboot the shutdown hook did not see';
-  if (entry.ended === 'unknown') return 'how this boot arrived cannot be told (no /sys/kernel/boot_params: not an x86 machine)';
+  if (entry.ended === 'unknown') return 'how this boot arrived cannot be told (the kernel came with no marker of ours, and there is no boot protocol to ask: not x86)';
   if (entry.ended === 'kexec-failed') return `the kexec boot of ${entry.request?.kernel ?? 'a kernel loaded by hand'} did not come up`;
   return entry.request?.why;
 }

@@ -10,12 +10,30 @@ export function addRequest(history: History, request: RebootRequest): History {
   return { ...history, reboots: keepLast([...history.reboots, { request }]) };
 }
 
+/**
+ * How a recorded reboot ended, from two witnesses. The marker: the command
+ * line of the kernel the hook left loaded names the requesting boot, and
+ * reaches the next kernel only through that kexec. x86's boot protocol
+ * (arrival.by): type_of_loader, set by every kexec and every boot loader;
+ * other architectures have none. Order of authority:
+ * 1. our marker arrived: a kexec, unless the boot protocol says a boot loader
+ *    started this kernel (they contradict each other: neither is claimed);
+ * 2. the boot protocol, where there is one;
+ * 3. our marker was expected and did not arrive: not our kexec, so the
+ *    firmware's boot (a kexec by hand after the hook is no path we take);
+ *    so too when the hook left no kernel to kexec (a firmware path);
+ * 4. otherwise (a kernel loaded by hand, or by 0.5.0, on arm64) it cannot be
+ *    told, and neither path is claimed: the plan is no evidence, and a kexec
+ *    that came back through firmware would be counted as a kexec.
+ */
 function endingOf(request: RebootRequest | undefined, arrival: Arrival): RebootEnding {
   if (!request) return 'unrecorded';
+  const markerArrived = request.arrivalMarker !== undefined && arrival.kexecFrom === request.arrivalMarker;
+  if (markerArrived) return arrival.by === 'firmware' ? 'unknown' : 'kexec';
   if (arrival.by === 'kexec') return 'kexec';
+  const notOurKexec = arrival.by === 'firmware' || request.arrivalMarker !== undefined || request.path === 'firmware';
   // Planned a kexec, started by a boot loader: the kexec'd kernel never got as far as completing its record.
-  if (arrival.by === 'firmware') return request.path === 'kexec' ? 'kexec-failed' : 'firmware';
-  // The plan is no evidence: a kexec that came back through firmware would be counted as a kexec.
+  if (notOurKexec) return request.path === 'kexec' ? 'kexec-failed' : 'firmware';
   return 'unknown';
 }
 

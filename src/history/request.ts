@@ -24,8 +24,12 @@ function kexecTarget({ plan, outcome, loadRecord }: RequestFacts): Pick<RebootRe
   return { kernel: fingerprint.kernel.path, initrds: fingerprint.initrds.map((initrd) => initrd.path), cmdline: fingerprint.cmdline, kernelIdentity: fingerprint.kernel };
 }
 
-/** What the shutdown hook records of the reboot it prepared, for the next boot to complete. */
+/**
+ * What the shutdown hook records of the reboot it prepared, for the next boot
+ * to complete. loadRecord: what is loaded now that the hook has acted.
+ */
 export function rebootRequest(facts: RequestFacts): RebootRequest {
+  const arrivalMarker = facts.outcome.path === 'kexec' ? facts.loadRecord?.arrivalMarker : undefined;
   return {
     bootId: facts.bootId,
     requestedAt: facts.requested.at,
@@ -34,5 +38,6 @@ export function rebootRequest(facts: RequestFacts): RebootRequest {
     path: facts.outcome.path,
     why: facts.outcome.message,
     ...kexecTarget(facts),
+    ...(arrivalMarker ? { arrivalMarker } : {}),
   };
 }

@@ -7,11 +7,16 @@ import type { Arrival } from './reboot-history.js';
 /** A boot id as the kernel gives it (a UUID); anything else in the directory is not a mark. */
 const BOOT_ID = /^[\w-]+$/;
 
-/** "<kexec|firmware|unknown> <kernel start, seconds since the epoch> <release>", as init/lib/mark-boot writes it. */
+/**
+ * "<kexec|firmware|unknown> <kernel start, seconds since the epoch> <release>
+ * [<boot id our kexec's marker names>]", as init/lib/mark-boot writes it
+ * (0.5.0's marks have no fourth field).
+ */
 export function parseBootMark(bootId: string, text: string): Arrival | undefined {
-  const [by, started, kernelRelease, ...rest] = text.trim().split(' ');
+  const [by, started, kernelRelease, kexecFrom, ...rest] = text.trim().split(' ');
   if ((by !== 'kexec' && by !== 'firmware' && by !== 'unknown') || !/^\d+$/.test(started ?? '') || !kernelRelease || rest.length > 0) return undefined;
-  return { bootId, by, kernelRelease, kernelStartedAt: new Date(Number(started) * 1000).toISOString() };
+  if (kexecFrom !== undefined && !BOOT_ID.test(kexecFrom)) return undefined;
+  return { bootId, by, ...(kexecFrom ? { kexecFrom } : {}), kernelRelease, kernelStartedAt: new Date(Number(started) * 1000).toISOString() };
 }
 
 /**

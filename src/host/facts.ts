@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { SystemRoot } from './system-root.js';
-import { KERNEL_MACHINE, KERNEL_RELEASE, KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN, UPTIME } from './paths.js';
+import { KERNEL_MACHINE, KERNEL_RELEASE, KEXEC_LOADED, KEXEC_TOOLS_COLD_FLAG, LOCKDOWN, PROC_CMDLINE, UPTIME } from './paths.js';
 import type { KernelTarget } from './kernel-image.js';
 import { isExecutable, type Programs } from './programs.js';
 import { MAX_BYTES, readTextFile, type TextRead } from './read-file.js';
@@ -34,7 +34,7 @@ export interface SystemFacts {
 
 /** The running kernel's command line, which the configuration and the boot target may reuse. */
 export function readProcCmdline(root: SystemRoot): TextRead {
-  return readTextFile(root, '/proc/cmdline', MAX_BYTES.procCmdline);
+  return readTextFile(root, PROC_CMDLINE, MAX_BYTES.procCmdline);
 }
 
 /** A sysfs or securityfs attribute; one that cannot be read counts as absent. */

@@ -27,6 +27,8 @@ export interface LoadRecord {
   readonly loadedAt: string;
   /** Absent in records of 0.2.0, which used kexec_load unless locked down. */
   readonly syscall?: KexecSyscall;
+  /** The kexec_reboot.from= value the kernel's command line carries (kernel-cmdline.ts); absent before 0.6.0. */
+  readonly arrivalMarker?: string;
 }
 
 const isIdentity = (value: unknown): value is FileIdentity =>
@@ -39,6 +41,7 @@ function isLoadRecord(value: unknown): value is LoadRecord {
   const record = value as LoadRecord;
   return (
     typeof record?.loadedAt === 'string' &&
+    (record.arrivalMarker === undefined || typeof record.arrivalMarker === 'string') &&
     (record.fingerprint === undefined ||
       (isIdentity(record.fingerprint?.kernel) &&
         Array.isArray(record.fingerprint.initrds) &&

@@ -29,6 +29,8 @@ export const BOOT_MARKS_DIR = '/var/lib/kexec-reboot/boots';
 /** The x86 boot protocol's parameters as this kernel was handed them; type_of_loader says who started it. */
 export const BOOT_PARAMS = '/sys/kernel/boot_params/data';
 export const BOOT_ID = '/proc/sys/kernel/random/boot_id';
+/** The running kernel's command line: the configuration may reuse it; our kexec's marker is in it (kernel-cmdline.ts). */
+export const PROC_CMDLINE = '/proc/cmdline';
 export const UPTIME = '/proc/uptime';
 /** The running kernel's machine, as uname -m prints it (Linux 6.0 on). */
 export const KERNEL_MACHINE = '/proc/sys/kernel/arch';

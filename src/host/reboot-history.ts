@@ -27,6 +27,8 @@ const RebootRequestSchema = v.object({
   cmdline: v.optional(v.string()),
   /** Which file that kernel was: a pause holds for this file only. */
   kernelIdentity: v.optional(FileIdentitySchema),
+  /** The marker that kernel's command line carries (the boot id of the boot that loaded it); absent for one loaded by hand or before 0.6.0. */
+  arrivalMarker: v.optional(v.string()),
 });
 
 /**
@@ -36,8 +38,10 @@ const RebootRequestSchema = v.object({
  */
 const ArrivalSchema = v.object({
   bootId: v.string(),
-  /** Who started this kernel, by the x86 boot protocol's type_of_loader; unknown where there is none. */
+  /** Who started this kernel, by the x86 boot protocol's type_of_loader; unknown where there is none (arm64). */
   by: v.picklist(['kexec', 'firmware', 'unknown']),
+  /** The boot whose kexec-reboot loaded this kernel, by the marker on its command line (kernel-cmdline.ts); absent without one. */
+  kexecFrom: v.optional(v.string()),
   kernelRelease: v.string(),
   kernelStartedAt: Timestamp,
   /** PID 1 started: the initramfs's /init, which becomes the init system. Not in a boot's early mark. */
@@ -55,7 +59,7 @@ const RebootEntrySchema = v.object({
   arrival: v.optional(ArrivalSchema),
   /**
    * How the reboot really ended, known with the arrival; kexec-failed: planned a kexec, came back through
-   * firmware; unknown: the arrival could not be told (no boot_params), so neither path is claimed.
+   * firmware; unknown: the arrival could not be told (no marker of ours, no boot_params), so neither path is claimed.
    */
   ended: v.optional(v.picklist(ENDINGS)),
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { SystemRoot } from './system-root.js';
-import { BOOT_ID, BOOT_PARAMS, KERNEL_RELEASE, SYSTEMD_RUNNING, UPTIME } from './paths.js';
+import { arrivalMarkerIn } from './kernel-cmdline.js';
+import { BOOT_ID, BOOT_PARAMS, KERNEL_RELEASE, PROC_CMDLINE, SYSTEMD_RUNNING, UPTIME } from './paths.js';
 import type { Programs } from './programs.js';
 import { MAX_BYTES, readFileBytes, readTextFile } from './read-file.js';
 import { runProgram } from './run-program.js';
@@ -43,8 +44,8 @@ export function processStartSeconds(stat: string): number | undefined {
   return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
 }
 
-const readText = (root: SystemRoot, path: string) => {
-  const read = readTextFile(root, path, MAX_BYTES.sysfsAttribute);
+const readText = (root: SystemRoot, path: string, maxBytes = MAX_BYTES.sysfsAttribute) => {
+  const read = readTextFile(root, path, maxBytes);
   return read.kind === 'text' ? read.text : undefined;
 };
 
@@ -88,7 +89,9 @@ function uptimeSeconds(root: SystemRoot): number {
   return uptime;
 }
 
-export const readBootId = (root: SystemRoot): string => readText(root, BOOT_ID)?.trim() ?? 'unknown';
+/** This boot's id; undefined when it cannot be read. */
+export const bootIdOf = (root: SystemRoot): string | undefined => readText(root, BOOT_ID)?.trim() || undefined;
+export const readBootId = (root: SystemRoot): string => bootIdOf(root) ?? 'unknown';
 
 /**
  * When the shutdown under way began: under systemd, when multi-user.target
@@ -112,8 +115,9 @@ export async function shutdownStartedAt(
 
 /**
  * The running boot as the history completes the reboot before it with,
- * measured on the machine itself: who started the kernel, when it started
- * (now minus the uptime), and when PID 1 did. Undefined when the boot's id or
+ * measured on the machine itself: who started the kernel (x86's boot
+ * protocol; and the boot our kexec's marker names, on any architecture),
+ * when it started (now minus the uptime), and when PID 1 did. Undefined when the boot's id or
  * uptime cannot be read: such a boot cannot be told from others.
  */
 export function readThisBoot(root: SystemRoot, now = Date.now()): Arrival | undefined {
@@ -123,9 +127,11 @@ export function readThisBoot(root: SystemRoot, now = Date.now()): Arrival | unde
   const kernelStartedMs = now - uptime * 1000;
   const bootParams = readFileBytes(root, BOOT_PARAMS, MAX_BYTES.sysfsAttribute);
   const initStarted = processStartSeconds(readText(root, '/proc/1/stat') ?? '');
+  const kexecFrom = arrivalMarkerIn(readText(root, PROC_CMDLINE, MAX_BYTES.procCmdline) ?? '');
   return {
     bootId,
     by: loaderOf(bootParams.kind === 'bytes' ? bootParams.bytes : undefined),
+    ...(kexecFrom === undefined ? {} : { kexecFrom }),
     kernelRelease: readText(root, KERNEL_RELEASE)?.trim() ?? 'unknown',
     kernelStartedAt: new Date(kernelStartedMs).toISOString(),
     ...(initStarted === undefined ? {} : { initStartedAt: new Date(kernelStartedMs + initStarted * 1000).toISOString() }),

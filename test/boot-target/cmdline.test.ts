@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inheritableCmdline, splitCmdline } from '../../src/boot-target/cmdline.js';
-
-describe('splitCmdline', () => {
-  it('splits on whitespace but keeps double-quoted values together', () => {
-    expect(splitCmdline('root=/dev/vda  acpi_osi="Windows 2020" quiet\n')).toEqual(['root=/dev/vda', 'acpi_osi="Windows 2020"', 'quiet']);
-  });
-});
+import { inheritableCmdline } from '../../src/boot-target/cmdline.js';
 
 describe('inheritableCmdline', () => {
   it('drops BOOT_IMAGE= and initrd= and keeps everything else in order, quoting included', () => {
@@ -18,7 +12,11 @@ describe('inheritableCmdline', () => {
     expect(inheritableCmdline('BOOT_IMAGEX=1 initrdmem=2 rd.luks=1')).toBe('BOOT_IMAGEX=1 initrdmem=2 rd.luks=1');
   });
 
-  it('does not inherit a marker twice when APPEND repeats the running command line', () => {
+  it('does not inherit BOOT_IMAGE= when APPEND repeats the running command line', () => {
     expect(inheritableCmdline('BOOT_IMAGE=/vmlinuz root=/dev/vda marker=1')).toBe('root=/dev/vda marker=1');
+  });
+
+  it("drops the marker of the kexec that started the running kernel: it names that kernel's loader, not the next one's", () => {
+    expect(inheritableCmdline('root=/dev/vda kexec_reboot.from=7c1e-old quiet kexec_reboot.fromage=1')).toBe('root=/dev/vda quiet kexec_reboot.fromage=1');
   });
 });

@@ -114,3 +114,43 @@ describe('the history and the pause, when the next boot goes down before kexec-r
   });
 });
 
+describe('arm64: no boot_params, the marker on the loaded command line tells the arrival', () => {
+  const arm64Boot = (id: string, by: 'kexec' | 'firmware') => bootMachine(fake, id, by, 30, { arm64: true });
+  const loadedCmdline = () => fake.invocations('kexec').filter(({ argv }) => argv.includes('-l')).at(-1)?.argv.find((arg) => arg.startsWith('--append='));
+
+  function firstArm64Reboot() {
+    fake = makeFakeRoot();
+    arm64Boot('boot-1', 'firmware');
+    kexecReboot('hook', '--verb', 'reboot');
+    expectLoads(1, true);
+    expect(loadedCmdline()).toBe('--append=root=UUID=0b1c ro quiet kexec_reboot.from=boot-1');
+  }
+
+  it('a kexec that came up is a kexec, in the history and in the early mark', () => {
+    firstArm64Reboot();
+    arm64Boot('boot-2', 'kexec');
+    expect(spawnSync('sh', [MARK_BOOT, fake.dir], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    expect(fake.read('/var/lib/kexec-reboot/boots/boot-2')).toMatch(/^unknown \d+ \S+ boot-1\n$/);
+    expect(json('history', '-n', '1')[0]).toMatchObject({ ended: 'kexec', arrival: { bootId: 'boot-2', by: 'unknown', kexecFrom: 'boot-1' } });
+    // Its next load carries its own marker only.
+    kexecReboot('hook', '--verb', 'reboot');
+    expect(loadedCmdline()).toBe('--append=root=UUID=0b1c ro quiet kexec_reboot.from=boot-2');
+  });
+
+  it('the same from the early mark alone, when that boot went down before anything else ran', () => {
+    firstArm64Reboot();
+    arm64Boot('boot-2', 'kexec');
+    spawnSync('sh', [MARK_BOOT, fake.dir]);
+    arm64Boot('boot-3', 'firmware');
+    expect(byBoot('boot-2')).toMatchObject({ ended: 'kexec' });
+    expect(json('status')).toMatchObject({ nextReboot: 'kexec', paused: null });
+  });
+
+  it('a kexec that never came up: the firmware boot after it carries no marker, so kexec is paused', () => {
+    firstArm64Reboot();
+    arm64Boot('boot-3', 'firmware');
+    expect(json('status')).toMatchObject({ nextReboot: 'cold', reason: 'kexec-paused' });
+    expect(byBoot('boot-3')).toMatchObject({ ended: 'kexec-failed', request: { bootId: 'boot-1', arrivalMarker: 'boot-1' } });
+  });
+});
+

@@ -34,9 +34,17 @@ describe('runShutdownHook records the reboot for the next boot to complete', () 
     const [thisBoot, entry, ...more] = readHistory(fake.root).history.reboots;
     expect(thisBoot).toMatchObject({ arrival: { bootId: 'b0a1' }, ended: 'unrecorded' });
     expect(more).toEqual([]);
+    // The kernel loaded carries this boot's marker (kexec_reboot.from=b0a1), which the next boot looks for.
     expect(entry).toEqual({
-      request: request({ bootId: 'b0a1', requestedAt: expect.any(String), cmdline: 'root=UUID=0b1c ro quiet', kernelIdentity: expect.objectContaining({ path: '/boot/vmlinuz-6.1.0-9-amd64' }) }),
+      request: request({
+        bootId: 'b0a1',
+        requestedAt: expect.any(String),
+        cmdline: 'root=UUID=0b1c ro quiet',
+        kernelIdentity: expect.objectContaining({ path: '/boot/vmlinuz-6.1.0-9-amd64' }),
+        arrivalMarker: 'b0a1',
+      }),
     });
+    expect(fake.invocations('kexec').at(-1)?.argv).toContain('--append=root=UUID=0b1c ro quiet kexec_reboot.from=b0a1');
     // One second before "now", as systemd said.
     const requestedAt = Date.parse(entry!.request!.requestedAt);
     expect(requestedAt).toBeGreaterThanOrEqual(before - 1000);

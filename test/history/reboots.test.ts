@@ -38,13 +38,45 @@ describe('the reboot history', () => {
     expect(completion?.history.pause).toBeUndefined();
   });
 
-  it('never claims a kexec, nor a firmware reboot, for a boot whose arrival cannot be told (no boot_params: not x86)', () => {
-    for (const path of ['kexec', 'firmware'] as const) {
-      const completion = completeBoot(requested({ path }), arrival({ by: 'unknown' }));
-      expect(completion?.entry.ended).toBe('unknown');
-      expect(completion?.history.counts).toMatchObject({ kexec: 0, firmware: 0, unknown: 1 });
+  it('never claims a kexec for a boot whose arrival cannot be told: no boot_params (not x86), no marker expected', () => {
+    // A kernel loaded by hand, or by 0.5.0, which marked nothing.
+    const completion = completeBoot(requested(), arrival({ by: 'unknown' }));
+    expect(completion?.entry.ended).toBe('unknown');
+    expect(completion?.history.counts).toMatchObject({ kexec: 0, firmware: 0, unknown: 1 });
+    expect(completion?.paused).toBeUndefined();
+  });
+
+  describe('without boot_params (arm64), by the marker on the loaded command line', () => {
+    const marked = (overrides = {}) => requested({ arrivalMarker: 'boot-1', ...overrides });
+
+    it('a kexec when the marker naming the requesting boot arrived', () => {
+      const completion = completeBoot(marked(), arrival({ by: 'unknown', kexecFrom: 'boot-1' }));
+      expect(completion?.entry.ended).toBe('kexec');
       expect(completion?.paused).toBeUndefined();
-    }
+    });
+
+    it('a failed kexec, and kexec paused, when it did not: the firmware booted its own command line', () => {
+      for (const kexecFrom of [undefined, 'boot-0']) {
+        const completion = completeBoot(marked(), arrival({ by: 'unknown', ...(kexecFrom ? { kexecFrom } : {}) }));
+        expect(completion?.entry.ended).toBe('kexec-failed');
+        expect(completion?.paused?.kernel).toEqual(request().kernelIdentity);
+      }
+    });
+
+    it('a firmware reboot when the hook left nothing to kexec', () => {
+      expect(completeBoot(requested({ path: 'firmware' }), arrival({ by: 'unknown' }))?.entry.ended).toBe('firmware');
+    });
+  });
+
+  describe('on x86, the boot protocol checks the marker', () => {
+    it('claims neither path when they contradict each other', () => {
+      expect(completeBoot(requested({ arrivalMarker: 'boot-1' }), arrival({ by: 'firmware', kexecFrom: 'boot-1' }))?.entry.ended).toBe('unknown');
+    });
+
+    it('believes type_of_loader over a missing or stale marker: every kexec sets it', () => {
+      expect(completeBoot(requested({ arrivalMarker: 'boot-1' }), arrival({ by: 'kexec' }))?.entry.ended).toBe('kexec');
+      expect(completeBoot(requested({ arrivalMarker: 'boot-1' }), arrival({ by: 'firmware', kexecFrom: 'boot-0' }))?.entry.ended).toBe('kexec-failed');
+    });
   });
 
   it('records a boot no reboot record led to (a crash, a power cut, a power-on) as unrecorded', () => {

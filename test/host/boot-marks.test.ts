@@ -15,7 +15,11 @@ describe('boot marks', () => {
     });
   });
 
-  it.each(['', 'kexec', 'booted 1796306361 6.1', 'kexec soon 6.1', 'kexec 1796306361 6.1 more'])('ignores a mark it cannot read: %j', (text) => {
+  it('reads the boot our kexec\'s marker names, where the command line had one', () => {
+    expect(parseBootMark('b0a1', 'unknown 1796306361 6.12.117+deb13-arm64 7c1e-f00d\n')).toMatchObject({ by: 'unknown', kexecFrom: '7c1e-f00d' });
+  });
+
+  it.each(['', 'kexec', 'booted 1796306361 6.1', 'kexec soon 6.1', 'kexec 1796306361 6.1 b0 more', 'kexec 1796306361 6.1 ../b0'])('ignores a mark it cannot read: %j', (text) => {
     expect(parseBootMark('b0a1', text)).toBeUndefined();
   });
 
