@@ -12,10 +12,19 @@
 import { OVMF_BOOT } from './vm.mjs';
 
 const count = (s, word) => s.split(/\s+/).filter((w) => w === word).length;
-const sameCmdline = (tr, ctx) =>
-  tr.next && norm(tr.next.cmdline) !== ctx.kexecCmdline
-    ? `command line "${tr.next.cmdline}", expected "${ctx.kexecCmdline}"`
-    : null;
+/**
+ * A command line as the configuration gave it: without the marker
+ * kexec-reboot adds to every kernel it loads (kexec_reboot.from=<boot id>,
+ * src/host/kernel-cmdline.ts), whose presence historySays checks.
+ */
+const ARRIVAL_MARKER = /(^|\s)kexec_reboot\.from=\S*/g;
+const configuredCmdline = (cmdline) => norm(cmdline.replace(ARRIVAL_MARKER, ' '));
+const sameCmdline = (tr, ctx) => {
+  if (!tr.next) return null;
+  const markers = tr.next.cmdline.match(ARRIVAL_MARKER) ?? [];
+  if (markers.length > 1) return `the marker rides ${markers.length} times on "${tr.next.cmdline}"`;
+  return configuredCmdline(tr.next.cmdline) !== ctx.kexecCmdline ? `command line "${tr.next.cmdline}", expected "${ctx.kexecCmdline}"` : null;
+};
 /** After /vmlinuz was repointed to the other release's kernel, that kernel must be the one running. */
 const bootedRepointedKernel = (tr, ctx) =>
   tr.next && tr.next.uname !== ctx.altUname ? `booted ${tr.next.uname}, expected the repointed ${ctx.altUname}` : null;
@@ -77,6 +86,10 @@ const historySays = ({ ended, planned, why, hurried = false }) => (tr) => {
   if (!entry) return 'the history is empty';
   if (entry.ended !== ended || entry.planned !== planned) return `history says ended=${entry.ended} planned=${entry.planned}, expected ${ended}, planned ${planned}: ${line.slice(0, 300)}`;
   if (entry.arrival?.kernelRelease !== tr.next.uname) return `history's kernel ${entry.arrival?.kernelRelease} is not the running ${tr.next.uname}`;
+  // Our kexec names the requesting boot on the new kernel's command line, and the arrival read it back.
+  if (ended === 'kexec' && entry.request?.kernel && entry.arrival?.kexecFrom !== entry.request.bootId) {
+    return `the arrival's marker names ${entry.arrival?.kexecFrom ?? 'no boot'}, not the requesting ${entry.request.bootId}`;
+  }
   if (why && !why.test(entry.reason ?? '')) return `history's reason "${entry.reason}" does not match ${why}`;
   if (hurried && !tr.next.lines.some((l) => /^KRVM hurried: kexec-reboot-boot (activating|inactive)/.test(l))) return 'the next boot was not hurried: kexec-reboot-boot was not held back';
   const d = entry.downtime;
@@ -190,7 +203,7 @@ const intoExpectedEntry = (tr) => {
   const entry = blsEntries(tr.next.lines).find((e) => e.file === file);
   if (!entry) return `no entry ${file} on the ESP in the next boot`;
   if (tr.next.uname !== entry.version) return `booted ${tr.next.uname}, expected ${file}'s ${entry.version}`;
-  return norm(tr.next.cmdline) === entry.options ? null : `command line "${tr.next.cmdline}", expected ${file}'s options "${entry.options}"`;
+  return configuredCmdline(tr.next.cmdline) === entry.options ? null : `command line "${tr.next.cmdline}", expected ${file}'s options "${entry.options}"`;
 };
 /**
  * systemd-boot's menu on the console (OVMF mirrors the EFI console to the
@@ -651,7 +664,7 @@ export const STEPS = {
         const m = tr.pre.map((l) => l.match(/^KRVM uki: default=(\S*) cmdline=(.*)$/)).find(Boolean);
         if (!m) return 'the step did not put the UKI on the ESP';
         if (m[1] !== 'krvm-uki.efi') return `LoaderEntryDefault is "${m[1]}", not the UKI`;
-        return tr.next && norm(tr.next.cmdline) !== norm(m[2]) ? `command line "${tr.next.cmdline}", expected the UKI's "${norm(m[2])}"` : null;
+        return tr.next && configuredCmdline(tr.next.cmdline) !== norm(m[2]) ? `command line "${tr.next.cmdline}", expected the UKI's "${norm(m[2])}"` : null;
       },
       statusSays(/"kernel":\s*\{[^}]*"origin":\s*"[^"]*EFI\/Linux\/krvm-uki\.efi/),
     ),
