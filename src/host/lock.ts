@@ -26,14 +26,39 @@ const holderOf = (hostPath: string): number | undefined => {
 };
 
 /**
+ * Removes the lock `lock` if `deadHolder` still holds it. Two waiters can see
+ * the same dead holder; without this guard the slower one would remove the
+ * lock the faster one has just taken over, and both would write. Only the
+ * guard's holder removes, and only after reading the holder again under it.
+ * A guard whose process is gone is removed too: that takes a process killed
+ * within these few lines, and a second waiter at that moment.
+ */
+function takeOver(root: SystemRoot, systemPath: string, mine: string, deadHolder: number, isAlive: (pid: number) => boolean): void {
+  const guard = root.path(`${systemPath}.takeover`);
+  try {
+    linkSync(root.path(mine), guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const guardHolder = holderOf(guard);
+    if (guardHolder !== undefined && !isAlive(guardHolder)) rmSync(guard, { force: true });
+    return;
+  }
+  try {
+    if (holderOf(root.path(systemPath)) === deadHolder) rmSync(root.path(systemPath), { force: true });
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
+/**
  * Runs `body` while holding the lock file `systemPath` (in the state
  * directory, under /run: a lock left by a killed process cannot outlive the
  * boot). Node has no flock(2); the lock is a hard link to a file that already
  * holds our process id, so a lock file is never seen empty, and one whose
- * process is gone (a writer killed part way) is taken over. Waits at most
- * WAIT_MS, then throws.
+ * process is gone (a writer killed part way) is taken over (takeOver). Waits
+ * at most WAIT_MS, then throws. isAlive: the tests' seam.
  */
-export function withLock<T>(root: SystemRoot, systemPath: string, body: () => T): T {
+export function withLock<T>(root: SystemRoot, systemPath: string, body: () => T, isAlive = alive): T {
   const lock = root.path(systemPath);
   const mine = `${systemPath}.${process.pid}`;
   writeStateFile(root, mine, String(process.pid));
@@ -47,8 +72,8 @@ export function withLock<T>(root: SystemRoot, systemPath: string, body: () => T)
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = holderOf(lock);
-      if (holder !== undefined && !alive(holder)) {
-        rmSync(lock, { force: true });
+      if (holder !== undefined && !isAlive(holder)) {
+        takeOver(root, systemPath, mine, holder, isAlive);
         continue;
       }
       if (Date.now() > deadline) throw new Error(`${systemPath} is held by process ${holder ?? '?'}: gave up after ${WAIT_MS / 1000} s`);
