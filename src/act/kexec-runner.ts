@@ -75,6 +75,9 @@ const FILE_LOAD_REFUSALS: readonly { readonly said: string; readonly errno: stri
 
 /** Why the kernel refused an image, in words a sysadmin can act on. */
 export function explainLoadFailure(output: string, lockedDown: boolean): string {
+  if (lockedDown && FILE_LOAD_UNAVAILABLE.test(output)) {
+    return 'the running kernel has no kexec_file_load (built without CONFIG_KEXEC_FILE, as Debian builds its arm64 kernels), and locked down it refuses kexec_load: no kernel can be kexec-loaded while it runs';
+  }
   const refusal = FILE_LOAD_REFUSALS.find(({ said }) => output.includes(said));
   if (refusal) {
     return `the running kernel refused the image${lockedDown ? ' under lockdown (Secure Boot), where only kernels signed with a key it trusts load' : ''}: ${refusal.means} (kexec: "${refusal.said}", ${refusal.errno})`;
