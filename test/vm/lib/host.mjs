@@ -62,8 +62,11 @@ function have(cmd) {
  * Makes sure the host tools are there, installing them with apt-get when
  * running as root. Never skips silently: without them it prints why and
  * exits (status 1 under CI=true, 77 otherwise).
+ * arm64: an arm64 guest is selected: its emulator, firmware, and what
+ * mmdebstrap needs to build a foreign tree (qemu-user-static's emulator
+ * and its binfmt.d line, arch-test), about 700 MB the amd64 runs never need.
  */
-export async function ensureHostTools() {
+export async function ensureHostTools({ arm64 = false } = {}) {
   const needs = [
     ['mmdebstrap', 'mmdebstrap', () => have('mmdebstrap')],
     ['qemu-system-x86_64', 'qemu-system-x86', () => have('qemu-system-x86_64')],
@@ -74,6 +77,14 @@ export async function ensureHostTools() {
     ['mkfs.vfat', 'dosfstools', () => have('mkfs.vfat') || fs.existsSync('/usr/sbin/mkfs.vfat')],
     ['mcopy', 'mtools', () => have('mcopy')],
     ['OVMF', 'ovmf', () => ['OVMF_CODE_4M.fd', 'OVMF_VARS_4M.fd', 'OVMF_CODE_4M.secboot.fd', 'OVMF_VARS_4M.ms.fd'].every((f) => fs.existsSync(`/usr/share/OVMF/${f}`))],
+    ...(arm64
+      ? [
+          ['qemu-system-aarch64', 'qemu-system-arm', () => have('qemu-system-aarch64')],
+          ['AAVMF', 'qemu-efi-aarch64', () => ['AAVMF_CODE.fd', 'AAVMF_VARS.fd'].every((f) => fs.existsSync(`/usr/share/AAVMF/${f}`))],
+          ['qemu-aarch64-static', 'qemu-user-static', () => have('qemu-aarch64-static') && fs.existsSync(BINFMT_AARCH64)],
+          ['arch-test', 'arch-test', () => have('arch-test')],
+        ]
+      : []),
   ];
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) cannot('the VM suite needs root (mmdebstrap, chroot, mkfs.ext4 -d with file ownership).');
@@ -92,6 +103,58 @@ export async function ensureHostTools() {
     const still = needs.filter(([, , ok]) => !ok());
     if (still.length > 0) cannot(`still missing after apt-get: ${still.map(([n]) => n).join(', ')}`);
   }
+}
+
+// qemu-user-static's registration of arm64 binaries with binfmt_misc, in
+// systemd-binfmt's format (one line for the kernel's register file).
+const BINFMT_AARCH64 = '/usr/lib/binfmt.d/qemu-aarch64.conf';
+const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
+
+/**
+ * Runs fn with arm64 binaries runnable on this host (mmdebstrap and dpkg
+ * run the foreign tree's maintainer scripts under chroot), then leaves
+ * binfmt_misc as it found it: registration is the kernel's, for the whole
+ * machine, so only what was mounted or registered here is undone, once the
+ * last caller is done. An entry that was already there stays, and is used.
+ */
+let arm64Users = 0;
+let arm64Registered = null; // a promise of the undo
+export async function withArm64Binaries(fn) {
+  arm64Users += 1;
+  arm64Registered ??= registerArm64();
+  try {
+    await arm64Registered;
+    return await fn();
+  } finally {
+    arm64Users -= 1;
+    if (arm64Users === 0) {
+      const undo = await arm64Registered.catch(() => async () => {});
+      arm64Registered = null;
+      await undo();
+    }
+  }
+}
+
+async function registerArm64() {
+  const entry = path.join(BINFMT_DIR, 'qemu-aarch64');
+  const mounted = fs.existsSync(path.join(BINFMT_DIR, 'register'));
+  if (!mounted) await run('mount', ['-t', 'binfmt_misc', 'binfmt_misc', BINFMT_DIR]);
+  const registered = !fs.existsSync(entry);
+  const undo = async () => {
+    if (registered && fs.existsSync(entry)) fs.writeFileSync(entry, '-1');
+    if (!mounted) await run('umount', [BINFMT_DIR]);
+  };
+  if (registered) {
+    try {
+      const line = fs.readFileSync(BINFMT_AARCH64, 'utf8').split('\n').find((l) => l.startsWith(':qemu-aarch64:'));
+      if (!line) throw new Error(`no :qemu-aarch64: line in ${BINFMT_AARCH64}`);
+      fs.writeFileSync(path.join(BINFMT_DIR, 'register'), line);
+    } catch (e) {
+      await undo();
+      throw e;
+    }
+  }
+  return undo;
 }
 
 export function cannot(why) {
