@@ -134,6 +134,17 @@ export async function makeUefiDisk({ tree, disk, uuid, dir, name, log, layout })
   return disk;
 }
 
+/**
+ * AAVMF (qemu-efi-aarch64) for one arm64 VM, in runVM's uefi shape: the
+ * firmware a `virt` server boots through; it loads QEMU's -kernel itself
+ * (fw_cfg) and starts the kernel's EFI stub, ACPI tables and all.
+ */
+export function aavmfFor(dir, name) {
+  const vars = path.join(dir, `${name}.AAVMF_VARS.fd`);
+  fs.copyFileSync('/usr/share/AAVMF/AAVMF_VARS.fd', vars);
+  return { code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars, secureBoot: false };
+}
+
 /** OVMF for one VM: { code, vars (a fresh copy of the variable store, pflash unit 1), secureBoot }. */
 export function ovmfFor(dir, name, { secureBoot = false } = {}) {
   const vars = path.join(dir, `${name}.OVMF_VARS.fd`);

@@ -2,7 +2,8 @@
 // console read line by line with host timestamps, SeaBIOS debug console
 // (isa-debugcon 0x402) watched to count firmware runs. A watchdog resets the
 // machine (monitor `system_reset`, i.e. through firmware) when a step hangs,
-// so one stuck transition does not lose the rest of the chain.
+// so one stuck transition does not lose the rest of the chain. arm64: the
+// `virt` machine under AAVMF, which prints its own line per run.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -16,6 +17,23 @@ const BANNER = /SeaBIOS \(version [^\n]*\nBUILD:/g;
 // manager prints this line on the serial console each time it starts a boot
 // option, i.e. once per firmware run (never on a kexec).
 export const OVMF_BOOT = /BdsDxe: loading Boot[0-9A-F]{4}/;
+// AAVMF (ArmVirtQemu, a release build too) prints this on the serial console
+// first thing at every start, before it loads anything: once per firmware
+// run, whatever it then boots (QEMU's -kernel here, with no boot option and
+// so no BdsDxe line). A kexec jumps into the new kernel and never prints it.
+const AAVMF_START = /UEFI firmware \(version .* built at /;
+
+/**
+ * What differs per guest architecture. arm64: `-cpu max` has LPA2, with
+ * which kexec oopses Debian's 6.12 (trans_pgd_create_copy); pauth-impdef
+ * is the cheap pointer authentication under TCG. TCG runs an arm64 guest at
+ * about half the x86 one's speed here (a boot to multi-user.target takes
+ * 55 to 60 s), so its watchdog waits twice as long.
+ */
+export const ARCHES = {
+  amd64: { qemu: 'qemu-system-x86_64', console: 'ttyS0', slower: 1 },
+  arm64: { qemu: 'qemu-system-aarch64', console: 'ttyAMA0', machine: 'virt', cpu: 'max,pauth-impdef=on,lpa2=off', slower: 2 },
+};
 
 /**
  * Returns { events, exitCode } where events are, in time order,
@@ -25,13 +43,21 @@ export const OVMF_BOOT = /BdsDxe: loading Boot[0-9A-F]{4}/;
  *   { t, type: 'exit', code } QEMU exited.
  * Direct kernel boot (SeaBIOS) with kernel/initrd/append, or, with
  * uefi = { code, vars, secureBoot } (uefi.mjs ovmfFor), OVMF as pflash booting GRUB from the disk.
+ * arch: 'amd64' or 'arm64' (ARCHES); arm64 always has uefi (uefi.mjs
+ *   aavmfFor), which boots kernel/initrd/append itself. Its watchdog
+ *   timeouts are the given ones times ARCHES[arch].slower.
  * memoryMiB: guest RAM (the kdump chain reserves crashkernel= out of it).
  * sshPort: a network card (QEMU's user-mode network, the guest walled off
  *   from the host and the outside) whose only way in is this port on the
  *   host's 127.0.0.1, forwarded to the guest's port 22. Without it, no network.
  * signal: an AbortSignal that stops QEMU (the fleet test ends its VMs so).
  */
-export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryMiB = 1024, sshPort = null, signal = null, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
+export function runVM({ name, disk, kernel, initrd, append, uefi = null, arch = 'amd64', memoryMiB = 1024, sshPort = null, signal = null, dir, onLine, actionTimeoutMs = 300_000, bootTimeoutMs = 240_000, totalTimeoutMs = 45 * 60_000 }) {
+  const { qemu: qemuBinary, slower } = ARCHES[arch];
+  actionTimeoutMs *= slower;
+  bootTimeoutMs *= slower;
+  totalTimeoutMs *= slower;
+  const arm64 = arch === 'arm64';
   return new Promise((resolve) => {
     const debugLog = path.join(dir, `${name}.debugcon.log`);
     const monSock = path.join(dir, `${name}.monitor.sock`);
@@ -42,33 +68,32 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
     const args = [
       '-accel', 'tcg',
       // Secure Boot: OVMF's SMM build, whose variable store only SMM code may write.
-      '-machine', uefi?.secureBoot ? 'q35,smm=on' : uefi ? 'q35' : 'pc',
+      '-machine', arm64 ? ARCHES.arm64.machine : uefi?.secureBoot ? 'q35,smm=on' : uefi ? 'q35' : 'pc',
       ...(uefi?.secureBoot ? ['-global', 'driver=cfi.pflash01,property=secure,value=on'] : []),
       // x86-64-v2 and RDRAND (the kernel's RNG is ready at once), not TCG's
       // "max": its extra features (5-level paging, AVX) cost emulation time;
       // the CI set took 28 min instead of 46 (test/vm/README.md).
-      '-cpu', 'qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16,+rdrand',
+      '-cpu', arm64 ? ARCHES.arm64.cpu : 'qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16,+rdrand',
       '-m', String(memoryMiB),
       '-smp', '1',
       '-nodefaults', '-no-user-config',
       '-display', 'none',
       '-rtc', 'base=utc',
-      ...(uefi
-        ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${uefi.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${uefi.vars}`]
-        : ['-kernel', kernel, '-initrd', initrd, '-append', append]),
+      ...(uefi ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${uefi.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${uefi.vars}`] : []),
+      ...(!uefi || arm64 ? ['-kernel', kernel, '-initrd', initrd, '-append', append] : []),
       '-drive', `file=${disk},format=raw,if=virtio,cache=unsafe`,
       ...(sshPort ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${sshPort}-:22`] : []),
       '-chardev', 'stdio,id=ser0,signal=off',
       '-serial', 'chardev:ser0',
-      '-chardev', `file,id=dbg,path=${debugLog}`,
-      '-device', 'isa-debugcon,iobase=0x402,chardev=dbg',
+      // No ISA bus on `virt`: AAVMF's line on the serial console tells its runs.
+      ...(arm64 ? [] : ['-chardev', `file,id=dbg,path=${debugLog}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg']),
       '-monitor', `unix:${monSock},server=on,wait=off`,
     ];
-    fs.writeFileSync(path.join(dir, `${name}.qemu-cmdline`), `qemu-system-x86_64 ${args.map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
+    fs.writeFileSync(path.join(dir, `${name}.qemu-cmdline`), `${qemuBinary} ${args.map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
     const start = Date.now();
     const now = () => Date.now() - start;
     const events = [];
-    const qemu = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const qemu = spawn(qemuBinary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     qemu.stderr.on('data', (d) => (stderr += d));
     signal?.addEventListener('abort', () => qemu.kill('SIGTERM'), { once: true });
@@ -112,10 +137,11 @@ export function runVM({ name, disk, kernel, initrd, append, uefi = null, memoryM
     });
     const onConsoleLine = (t, text) => {
       events.push({ t, type: 'line', text });
-      if (uefi && OVMF_BOOT.test(text)) {
+      if (arm64 ? AAVMF_START.test(text) : uefi && OVMF_BOOT.test(text)) {
+        const who = arm64 ? 'AAVMF start' : 'OVMF boot manager';
         events.push({ t, type: 'firmware' });
-        serialLog.write(`[host ${(t / 1000).toFixed(3)}] FIRMWARE: OVMF boot manager on the serial console\n`);
-        onLine?.({ t, text: '(host) firmware run: OVMF boot manager' });
+        serialLog.write(`[host ${(t / 1000).toFixed(3)}] FIRMWARE: ${who} on the serial console\n`);
+        onLine?.({ t, text: `(host) firmware run: ${who}` });
         awaitingBoot = true;
         lastBootProgress = t;
       }
