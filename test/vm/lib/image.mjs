@@ -4,8 +4,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CACHE, REPO, progress, run } from './host.mjs';
+import { CACHE, REPO, progress, run, withArm64Binaries } from './host.mjs';
 import { ESP_UUID, makeUefiDisk } from './uefi.mjs';
+import { ARCHES } from './vm.mjs';
 
 const RELEASES = {
   12: { codename: 'bookworm', keyring: '/usr/share/keyrings/debian-archive-bookworm-stable.gpg' },
@@ -65,10 +66,14 @@ const TREE_EXTRAS = {
     keepMachineId: true,
   },
 };
-function packageList(init, variant) {
+// arm64 (Debian's port, built under qemu-user emulation): the same tree
+// with its own kernel package.
+const KERNEL_PACKAGE = { amd64: 'linux-image-amd64', arm64: 'linux-image-arm64' };
+function packageList(init, variant, arch = 'amd64') {
+  const common = COMMON.map((p) => (p === KERNEL_PACKAGE.amd64 ? KERNEL_PACKAGE[arch] : p));
   const base = init === 'sysvinit'
-    ? [...COMMON, 'sysvinit-core', 'sysv-rc', 'initscripts']
-    : [...COMMON, 'systemd-sysv', 'libpam-systemd'];
+    ? [...common, 'sysvinit-core', 'sysv-rc', 'initscripts']
+    : [...common, 'systemd-sysv', 'libpam-systemd'];
   return variant ? [...base, ...VARIANTS[variant]] : base;
 }
 
@@ -86,12 +91,17 @@ function keyringFor(release) {
   return fs.existsSync(k) ? k : '/usr/share/keyrings/debian-archive-keyring.gpg';
 }
 
-/** The cached root filesystem tarball for (release, init), built when absent. */
-export async function baseTarball({ release, init, mirror, variant }) {
+/**
+ * The cached root filesystem tarball for (release, init), built when absent.
+ * arch: Debian's architecture name; 'arm64' is built with mmdebstrap
+ * --arch=arm64, its maintainer scripts run by qemu-user (withArm64Binaries).
+ */
+export async function baseTarball({ release, init, mirror, variant, arch = 'amd64' }) {
   const { codename } = RELEASES[release];
-  const pkgs = packageList(init, variant);
-  const tag = `debian${release}/${init}${variant ? `+${variant}` : ''}`;
-  const stem = `debian${release}-${init}${variant ? `-${variant}` : ''}`;
+  const pkgs = packageList(init, variant, arch);
+  const foreign = arch !== 'amd64';
+  const tag = `debian${release}/${init}${variant ? `+${variant}` : ''}${foreign ? ` ${arch}` : ''}`;
+  const stem = `debian${release}-${init}${variant ? `-${variant}` : ''}${foreign ? `-${arch}` : ''}`;
   const extras = TREE_EXTRAS[variant];
   const guestFile = (name) => path.join(REPO, 'test', 'vm', 'guest', name);
   const essentialHook = extras?.essential ? `${ESSENTIAL_HOOK}; ${extras.essential}` : ESSENTIAL_HOOK;
@@ -100,7 +110,7 @@ export async function baseTarball({ release, init, mirror, variant }) {
   const scripts = extras && [extras.customize, ...extras.uses].map((f) => fs.readFileSync(guestFile(f), 'utf8'));
   const key = crypto
     .createHash('sha256')
-    .update(JSON.stringify({ codename, pkgs, ESSENTIAL_HOOK, mirror, v: 1, ...(extras && { extras, args: customize.slice(1), scripts }) }))
+    .update(JSON.stringify({ codename, pkgs, ESSENTIAL_HOOK, mirror, v: 1, ...(extras && { extras, args: customize.slice(1), scripts }), ...(foreign && { arch }) }))
     .digest('hex')
     .slice(0, 12);
   const tar = path.join(CACHE, `${stem}-${key}.tar`);
@@ -111,10 +121,11 @@ export async function baseTarball({ release, init, mirror, variant }) {
   progress(`${tag}: mmdebstrap ${codename} (${pkgs.length} packages)...`);
   const started = Date.now();
   const tmp = `${tar}.tmp`;
-  await run(
+  const build = () => run(
     'mmdebstrap',
     [
       '--variant=apt',
+      ...(foreign ? [`--arch=${arch}`] : []),
       '--mode=root',
       `--keyring=${keyringFor(release)}`,
       `--include=${pkgs.join(',')}`,
@@ -128,6 +139,7 @@ export async function baseTarball({ release, init, mirror, variant }) {
     ],
     { logFile: path.join(CACHE, `mmdebstrap-${stem}.log`) },
   );
+  await (arch === 'arm64' ? withArm64Binaries(build) : build());
   fs.renameSync(tmp, tar);
   progress(`${tag}: root filesystem built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return tar;
@@ -165,8 +177,12 @@ export async function extractKernel(tar, dir) {
  *   filled it, mounted there by /etc/fstab).
  *   Under 'secureboot' GRUB does not list alt: it would be the newest kernel
  *   on Debian 12 and boot first.
+ * arch: the tree's architecture (ARCHES in vm.mjs). arm64: the install runs
+ *   under qemu-user (withArm64Binaries), and the agent writes to the serial
+ *   console ttyAMA0 (/etc/krvm/console), where no getty runs.
  */
-export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, rootUuid = grub?.uuid ?? null, layout = 'whole', prepare = null, files = {} }) {
+export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = null, rootUuid = grub?.uuid ?? null, layout = 'whole', prepare = null, files = {}, arch = 'amd64' }) {
+  const { console } = ARCHES[arch];
   const tree = path.join(dir, `${name}.tree`);
   const disk = path.join(dir, `${name}.img`);
   fs.rmSync(tree, { recursive: true, force: true });
@@ -183,6 +199,7 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
   w('etc/hosts', '127.0.0.1 localhost\n127.0.1.1 krvm\n');
   w('etc/fstab', '/dev/vda / ext4 rw,errors=remount-ro 0 0\n');
   w('usr/local/sbin/krvm-boot', fs.readFileSync(path.join(guest, 'krvm-boot')), 0o755);
+  if (console !== 'ttyS0') w('etc/krvm/console', `/dev/${console}\n`);
   steps.forEach((s, i) => w(`etc/krvm/steps/${i + 1}.sh`, s.endsWith('\n') ? s : `${s}\n`));
   for (const [file, to] of Object.entries(files)) w(to, fs.readFileSync(path.join(guest, file)), 0o755);
   const grubListsAlt = grub && layout !== 'secureboot';
@@ -201,7 +218,7 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
     fs.mkdirSync(wants, { recursive: true });
     fs.symlinkSync('/etc/systemd/system/krvm.service', path.join(wants, 'krvm.service'));
     // The agent owns ttyS0; a login prompt there would only add noise.
-    for (const unit of ['serial-getty@ttyS0.service', 'getty@tty1.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_reap.service']) {
+    for (const unit of [`serial-getty@${console}.service`, 'getty@tty1.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_reap.service']) {
       fs.symlinkSync('/dev/null', path.join(tree, 'etc/systemd/system', unit));
     }
   } else {
@@ -236,7 +253,8 @@ export async function makeDisk({ tar, init, deb, steps, alt, dir, name, grub = n
   ].join('\n');
   if (prepare) w('tmp/krvm-prepare.sh', prepare);
   const log = path.join(dir, `${name}.install.log`);
-  await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', tree], { logFile: log });
+  const install = () => run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', tree], { logFile: log });
+  await (arch === 'arm64' ? withArm64Binaries(install) : install());
   fs.rmSync(path.join(tree, 'usr/sbin/policy-rc.d'));
   fs.rmSync(path.join(tree, 'tmp/kexec-reboot.deb'), { force: true });
 
