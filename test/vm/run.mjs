@@ -2,7 +2,7 @@
 // kexec-reboot end-to-end suite: real boots of Debian 12 and 13 under QEMU
 // (TCG). See test/vm/README.md.
 //
-//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump,sdboot] [--full] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump,sdboot,arm64] [--full] [--jobs 2] [--verbose] [--selftest]
 //   node test/vm/run.mjs --only bootcost   (what kexec-reboot costs a boot: systemd-analyze blame)
 //   node test/vm/run.mjs --prepare   (build the root filesystems only)
 //   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
@@ -28,7 +28,7 @@ const selftest = argv.includes('--selftest');
 // --full runs every chain's whole step list, and the runs marked full below;
 // without it, each chain's `ci` steps (see CHAINS in lib/scenarios.mjs).
 const full = argv.includes('--full');
-const only = opt('only', 'base,preload,grub,uefi,secureboot,kdump,sdboot').split(',');
+const only = opt('only', 'base,preload,grub,uefi,secureboot,kdump,sdboot,arm64').split(',');
 // --prepare builds the root filesystems the selected runs need, and stops:
 // test:all starts it beside the package tests, whose trees are others.
 const prepareOnly = argv.includes('--prepare');
@@ -44,6 +44,8 @@ const VMS = [
   ...[12, 13].map((release) => ({ set: 'secureboot', release, init: 'systemd', chain: release === 12 ? 'secureboot-debian12' : 'secureboot', label: 'secureboot', variant: 'secureboot', uefi: true, secureBoot: true })),
   { set: 'kdump', release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' },
   { set: 'sdboot', release: 13, init: 'systemd', chain: 'sdboot', label: 'sdboot', variant: 'sdboot', uefi: true, sdboot: true },
+  // Debian's arm64 port under TCG: AAVMF, the kernel loaded with kexec_load.
+  { set: 'arm64', release: 13, init: 'systemd', chain: 'arm64', label: 'arm64', arch: 'arm64', fullOnly: true },
   { set: 'bootcost', release: 13, init: 'systemd', chain: 'boot-cost', label: 'bootcost' },
 ];
 const stepsOf = (r) => CHAINS[r.chain][full ? 'full' : 'ci'];
@@ -99,12 +101,6 @@ const runDir = path.join(CACHE, `run-${new Date().toISOString().replace(/[:.]/g,
 fs.mkdirSync(runDir, { recursive: true });
 progress(`kexec-reboot VM suite: Debian ${releases.join(', ')} x ${inits.join(', ')}, ${jobs} VM(s) at once, TCG; logs in ${path.relative(REPO, runDir)}`);
 
-await ensureHostTools();
-const mirror = debianMirror();
-const deb = selftest || prepareOnly ? null : await findDeb();
-if (deb) progress(`package under test: ${deb}`);
-else if (!prepareOnly) progress('SELF-TEST of the harness only: no package installed, no scenario is run');
-
 const runs = selftest
   ? [{ release: 13, init: 'systemd', chain: 'selftest' }]
   : VMS.filter((r) => only.includes(r.set) && releases.includes(r.release) && inits.includes(r.init) && (full || !r.fullOnly) && stepsOf(r).length > 0);
@@ -112,6 +108,12 @@ if (runs.length === 0) {
   loud(`nothing to run for --release ${releases.join(',')} --init ${inits.join(',')} --only ${only.join(',')}`);
   process.exit(1);
 }
+
+await ensureHostTools({ arm64: runs.some((r) => r.arch === 'arm64') });
+const mirror = debianMirror();
+const deb = selftest || prepareOnly ? null : await findDeb();
+if (deb) progress(`package under test: ${deb}`);
+else if (!prepareOnly) progress('SELF-TEST of the harness only: no package installed, no scenario is run');
 
 // The PRELOAD chains need the package's preload units: say so loudly when
 // the .deb lacks them (the chain still runs, and its steps fail).
@@ -125,9 +127,9 @@ if (deb && runs.some((r) => r.chain === 'preload')) {
 // Root filesystems: one per (release, init, variant), cached; scenario 6 and
 // the GRUB chains boot the other release's kernel, so chains with such a
 // step need both systemd trees.
-const treeKey = (r) => `${r.release}/${r.init}${r.variant ? `/${r.variant}` : ''}`;
+const treeKey = (r) => `${r.release}/${r.init}${r.variant ? `/${r.variant}` : ''}${r.arch ? `/${r.arch}` : ''}`;
 const needed = new Map();
-for (const r of runs) needed.set(treeKey(r), { release: r.release, init: r.init, variant: r.variant });
+for (const r of runs) needed.set(treeKey(r), { release: r.release, init: r.init, variant: r.variant, arch: r.arch });
 if (runs.some((r) => stepsOf(r).some((id) => STEPS[id].needsAlt))) for (const rel of [12, 13]) needed.set(`${rel}/systemd`, { release: rel, init: 'systemd' });
 const tBuild = Date.now();
 const tars = new Map();
@@ -150,7 +152,7 @@ const buildSeconds = (Date.now() - tBuild) / 1000;
 progress(`root filesystems ready in ${buildSeconds.toFixed(0)} s`);
 
 // Longest chains first, so two VMs at once finish together.
-const weight = (r) => stepsOf(r).length * (r.uefi ? 1.3 : 1) + (r.init === 'systemd' ? 0.5 : 0);
+const weight = (r) => stepsOf(r).length * (r.arch === 'arm64' ? 2.5 : r.uefi ? 1.3 : 1) + (r.init === 'systemd' ? 0.5 : 0);
 runs.sort((a, b) => weight(b) - weight(a));
 const results = await pool(
   runs.map((r) => async () => {

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { progress } from './host.mjs';
 import { GRUB_ROOT_UUID, makeDisk } from './image.mjs';
 import { CHAINS, MACHINES, STEPS, norm } from './scenarios.mjs';
-import { ovmfFor } from './uefi.mjs';
-import { runVM } from './vm.mjs';
+import { aavmfFor, ovmfFor } from './uefi.mjs';
+import { ARCHES, runVM } from './vm.mjs';
 
-export function appendFor(uname, extra = '') {
+export function appendFor(uname, extra = '', { arch = 'amd64' } = {}) {
   // BOOT_IMAGE= as GRUB passes it, so the suite sees it stripped on kexec.
-  return `BOOT_IMAGE=/boot/vmlinuz-${uname} root=/dev/vda ro console=ttyS0 panic=10${extra ? ` ${extra}` : ''}`;
+  return `BOOT_IMAGE=/boot/vmlinuz-${uname} root=/dev/vda ro console=${ARCHES[arch].console} panic=10${extra ? ` ${extra}` : ''}`;
 }
 
 /**
@@ -168,9 +168,9 @@ export function judgeChain({ release, init, steps, events, ctx }) {
   return { rows, boots, transitions };
 }
 
-export function contextFor(kernel, alt, { uefi = false, extra = '' } = {}) {
+export function contextFor(kernel, alt, { uefi = false, extra = '', arch = 'amd64' } = {}) {
   if (uefi) return { altUname: alt?.uname };
-  const append = appendFor(kernel.uname, extra);
+  const append = appendFor(kernel.uname, extra, { arch });
   return { kexecCmdline: norm(append.replace(/(^|\s)(BOOT_IMAGE|initrd)=\S*/g, ' ')), altUname: alt?.uname };
 }
 
@@ -180,7 +180,7 @@ export { GRUB_ROOT_UUID };
  * One VM run: makes the disk, boots, runs the chain's steps in order.
  * Returns rows for the table.
  */
-export async function runChain({ release, init, chain, full = false, tar, kernel, alt, deb, dir, label, grub = false, uefi = false, secureBoot = false, sdboot = false, verbose = false }) {
+export async function runChain({ release, init, chain, full = false, tar, kernel, alt, deb, dir, label, grub = false, uefi = false, secureBoot = false, sdboot = false, arch = 'amd64', verbose = false }) {
   const name = `debian${release}-${init}${label ? `-${label}` : ''}`;
   const tag = `debian${release}/${init}${label ? `/${label}` : ''}`;
   const stepIds = CHAINS[chain][full ? 'full' : 'ci'];
@@ -196,10 +196,11 @@ export async function runChain({ release, init, chain, full = false, tar, kernel
     layout: sdboot ? 'sdboot' : secureBoot ? 'secureboot' : uefi ? 'uefi' : 'whole',
     prepare: machine.prepare ?? null,
     files: machine.files ?? {},
+    arch,
   });
-  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG${secureBoot ? ' (OVMF with Secure Boot, shim + signed GRUB from the disk)' : sdboot ? ' (OVMF + systemd-boot from the disk)' : uefi ? ' (OVMF + GRUB from the disk)' : ''}`);
-  const append = appendFor(kernel.uname, machine.append);
-  const ctx = contextFor(kernel, alt, { uefi, extra: machine.append });
+  progress(`${tag}: disk ready in ${((Date.now() - t0) / 1000).toFixed(0)} s; booting under TCG${secureBoot ? ' (OVMF with Secure Boot, shim + signed GRUB from the disk)' : sdboot ? ' (OVMF + systemd-boot from the disk)' : uefi ? ' (OVMF + GRUB from the disk)' : arch === 'arm64' ? ' (arm64: AAVMF, direct kernel boot)' : ''}`);
+  const append = appendFor(kernel.uname, machine.append, { arch });
+  const ctx = contextFor(kernel, alt, { uefi, extra: machine.append, arch });
   fs.writeFileSync(path.join(dir, `${name}.run.json`), JSON.stringify({ release, init: label ? `${init}+${label}` : init, chain, steps: stepIds, ctx }, null, 2));
   let lastAction = null;
   const vmStart = Date.now();
@@ -209,7 +210,8 @@ export async function runChain({ release, init, chain, full = false, tar, kernel
     kernel: kernel.kernel,
     initrd: kernel.initrd,
     append,
-    uefi: uefi ? ovmfFor(dir, name, { secureBoot }) : null,
+    uefi: arch === 'arm64' ? aavmfFor(dir, name) : uefi ? ovmfFor(dir, name, { secureBoot }) : null,
+    arch,
     memoryMiB: machine.memoryMiB,
     dir,
     onLine: ({ t, text }) => {
