@@ -1,6 +1,6 @@
 import type { RebootEntry } from '../host/reboot-history.js';
 
-/** Seconds, measured on the machine: the request, the new kernel's start, PID 1's start, userspace up. */
+/** Seconds, measured on the machine: the request, the new kernel's start, its run of init, userspace up. */
 export interface Downtime {
   readonly requestToKernel: number;
   /** Unknown for a boot known only from its early mark. */

@@ -46,7 +46,7 @@ export interface Completion {
 
 /**
  * A boot recorded already, by its shutdown hook or before boot-complete ran,
- * gets what it now knows besides (PID 1's start, userspace up); undefined
+ * gets what it now knows besides (when init ran, userspace up); undefined
  * when it has nothing to add.
  */
 function fillIn(history: History, index: number, arrival: Arrival): Completion | undefined {

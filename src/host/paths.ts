@@ -32,6 +32,8 @@ export const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 /** The running kernel's command line: the configuration may reuse it; our kexec's marker is in it (kernel-cmdline.ts). */
 export const PROC_CMDLINE = '/proc/cmdline';
 export const UPTIME = '/proc/uptime';
+/** The kernel's log, record by record (kernel-log.ts). */
+export const KERNEL_LOG = '/dev/kmsg';
 /** The running kernel's machine, as uname -m prints it (Linux 6.0 on). */
 export const KERNEL_MACHINE = '/proc/sys/kernel/arch';
 /** The running kernel's release, as uname -r prints it. */

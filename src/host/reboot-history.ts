@@ -44,7 +44,7 @@ const ArrivalSchema = v.object({
   kexecFrom: v.optional(v.string()),
   kernelRelease: v.string(),
   kernelStartedAt: Timestamp,
-  /** PID 1 started: the initramfs's /init, which becomes the init system. Not in a boot's early mark. */
+  /** The kernel ran init (the initramfs's /init, which becomes the init system), by its log. Not in a boot's early mark. */
   initStartedAt: v.optional(Timestamp),
   /** systemd: multi-user.target reached; sysvinit: the boot's init scripts run. Only boot-complete knows it. */
   upAt: v.optional(Timestamp),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { SystemRoot } from './system-root.js';
 import { arrivalMarkerIn } from './kernel-cmdline.js';
+import { readInitStartSeconds } from './kernel-log.js';
 import { BOOT_ID, BOOT_PARAMS, KERNEL_RELEASE, PROC_CMDLINE, SYSTEMD_RUNNING, UPTIME } from './paths.js';
 import type { Programs } from './programs.js';
 import { MAX_BYTES, readFileBytes, readTextFile } from './read-file.js';
@@ -17,9 +18,6 @@ import type { Arrival } from './reboot-history.js';
 const TYPE_OF_LOADER_OFFSET = 0x210;
 const KEXEC_LOADER_ID = 0xd;
 
-/** USER_HZ, which /proc/<pid>/stat counts in: 100 on every Linux architecture Debian builds. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
 const SYSTEMD_QUERY_MS = 5_000;
 
 /** A stop of multi-user.target longer ago than this belongs to an earlier isolate, not to this shutdown. */
@@ -35,13 +33,6 @@ export function loaderOf(bootParams: Buffer | undefined): Arrival['by'] {
 function parseUptime(text: string): number | undefined {
   const seconds = Number(text.split(/\s+/)[0]);
   return Number.isFinite(seconds) ? seconds : undefined;
-}
-
-/** When a process started, in seconds after boot: field 22 of /proc/<pid>/stat, after the parenthesised name. */
-export function processStartSeconds(stat: string): number | undefined {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[19]);
-  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
 }
 
 const readText = (root: SystemRoot, path: string, maxBytes = MAX_BYTES.sysfsAttribute) => {
@@ -117,7 +108,7 @@ export async function shutdownStartedAt(
  * The running boot as the history completes the reboot before it with,
  * measured on the machine itself: who started the kernel (x86's boot
  * protocol; and the boot our kexec's marker names, on any architecture),
- * when it started (now minus the uptime), and when PID 1 did. Undefined when the boot's id or
+ * when it started (now minus the uptime), and when it ran init (kernel-log.ts). Undefined when the boot's id or
  * uptime cannot be read: such a boot cannot be told from others.
  */
 export function readThisBoot(root: SystemRoot, now = Date.now()): Arrival | undefined {
@@ -126,7 +117,7 @@ export function readThisBoot(root: SystemRoot, now = Date.now()): Arrival | unde
   if (!bootId || uptime === undefined) return undefined;
   const kernelStartedMs = now - uptime * 1000;
   const bootParams = readFileBytes(root, BOOT_PARAMS, MAX_BYTES.sysfsAttribute);
-  const initStarted = processStartSeconds(readText(root, '/proc/1/stat') ?? '');
+  const initStarted = readInitStartSeconds(root);
   const kexecFrom = arrivalMarkerIn(readText(root, PROC_CMDLINE, MAX_BYTES.procCmdline) ?? '');
   return {
     bootId,

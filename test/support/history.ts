@@ -45,7 +45,7 @@ export function bootMachine(fake: FakeRoot, id: string, by: 'kexec' | 'firmware'
   fake.write('/proc/sys/kernel/random/boot_id', `${id}\n`);
   fake.write('/proc/sys/kernel/osrelease', `${KERNEL_VERSION}\n`);
   fake.write('/proc/uptime', `${uptime}.00 10.00\n`);
-  fake.write('/proc/1/stat', `1 (init) S 0 1 1 0 -1 4194560 ${Array(12).fill(0).join(' ')} 500 0\n`);
+  fake.write('/dev/kmsg', '6,1,0,-;Linux version 6.1.0-9-amd64\n6,340,5000000,-;Run /init as init process\n');
   const loaded = fake.invocations('kexec').filter(({ argv }) => argv.includes('-l')).at(-1);
   const append = loaded?.argv.find((arg) => arg.startsWith('--append='))?.slice('--append='.length);
   fake.write('/proc/cmdline', by === 'kexec' && append !== undefined ? `${append}\n` : FIRMWARE_CMDLINE);
