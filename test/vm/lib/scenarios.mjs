@@ -683,6 +683,17 @@ export const STEPS = {
     reason: LOADED_WITH_LEGACY_CALL,
     check: all(statusSays(/"nextReboot":\s*"kexec"/), sameCmdline, historySays({ ended: 'kexec', planned: 'kexec' })),
   },
+  la: {
+    title: 'arm64 under lockdown=integrity: `status` plans a firmware reboot up front (no kexec_file_load, kexec_load refused); `reboot` -> firmware, reason logged',
+    script: 'say_status\nact reboot reboot',
+    expect: 'firmware',
+    reason: /built without kexec_file_load/,
+    check: all(
+      (tr) => (tr.pre.some((l) => /^KRVM lockdown: .*\[integrity\]/.test(l)) ? null : 'this step did not run under lockdown=integrity'),
+      statusSays(/"nextReboot":\s*"cold",\s*"reason":\s*"kexec-unsupported"/),
+      historySays({ ended: 'firmware', planned: 'firmware', why: /built without kexec_file_load/ }),
+    ),
+  },
   // Harness self-test only (`run.mjs --selftest`, no package installed): proves
   // the host tells a kexec from a firmware run. Never counted as scenarios.
   h1: {
@@ -743,8 +754,10 @@ export const CHAINS = {
   // before sd2 (which names an entry other than the running one), sdu last.
   sdboot: { ci: ['sd1', 'sdu', '4'], full: ['sd1', 'sd3', 'sd2', 'sdc', 'sdu', '4'] },
   // Debian 13 arm64 under AAVMF (TCG, about half the x86 guests' speed):
-  // --full only. a1 is 1 with the legacy load; 3a and 4 as on x86.
-  arm64: { ci: [], full: ['a1', '3a', '4'] },
+  // --full only. a1 is 1 with the legacy load; l1 kexecs into a lockdown
+  // boot, where la finds no call to load with; rf, rp, rr, 3a and 4 as on
+  // x86, the arrival told by the marker alone.
+  arm64: { ci: [], full: ['a1', 'l1', 'la', 'rf', 'rp', 'rr', '3a', '4'] },
   demo: both(['1', '3a', 'hx']),
   // A measurement, not in CI (--only bootcost): one boot of a Debian 13 VM.
   'boot-cost': both(['bc']),
