@@ -7,19 +7,12 @@ import { GRUB_ROOT_UUID, makeDisk } from './image.mjs';
 import { CHAINS, MACHINES, STEPS, norm } from './scenarios.mjs';
 import { aavmfFor, ovmfFor } from './uefi.mjs';
 import { ARCHES, runVM } from './vm.mjs';
+import { ConsoleLines } from './console-lines.mjs';
 
 export function appendFor(uname, extra = '', { arch = 'amd64' } = {}) {
   // BOOT_IMAGE= as GRUB passes it, so the suite sees it stripped on kexec.
   return `BOOT_IMAGE=/boot/vmlinuz-${uname} root=/dev/vda ro console=${ARCHES[arch].console} panic=10${extra ? ` ${extra}` : ''}`;
 }
-
-/**
- * The kernel prints on the serial console the agent writes to, so one of its
- * messages can land at the end of an agent line (seen under OVMF:
- * "... panic=10[   36.531205] ata5: SATA link down"). A command line never
- * holds a "[ seconds.micro] " stamp.
- */
-const withoutKernelMessage = (text) => text.replace(/\[\s*\d+\.\d+\] .*$/, '');
 
 /**
  * Splits a VM's events into boots and transitions.
@@ -40,7 +33,7 @@ export function analyze(events) {
       if (!cur) pre.push(text);
       if ((m = text.match(/^KRVM boot=(\d+) init=(\S+) uname=(\S+) cmdline=(.*)$/))) {
         pre = [];
-        const boot = { n: Number(m[1]), t: ev.t, init: m[2], uname: m[3], cmdline: withoutKernelMessage(m[4]), prevlog: [], lines: pre };
+        const boot = { n: Number(m[1]), t: ev.t, init: m[2], uname: m[3], cmdline: m[4], prevlog: [], lines: pre };
         boots.push(boot);
         if (cur) {
           cur.next = boot;
@@ -138,6 +131,8 @@ function judge(stepId, tr, ctx) {
 /** Events back from a *.serial.log written by runVM (to judge a run again). */
 export function eventsFromSerialLog(text) {
   const events = [];
+  // The log holds the console as it came (vm.mjs): lines put back together as runVM does.
+  const consoleLines = new ConsoleLines();
   for (const raw of text.split('\n')) {
     let m;
     if ((m = raw.match(/^\[host ([\d.]+)\] (.*)$/))) {
@@ -148,7 +143,7 @@ export function eventsFromSerialLog(text) {
       else if ((w = what.match(/^WATCHDOG system_reset: (.*)$/))) events.push({ t, type: 'reset', why: w[1] });
       else if ((w = what.match(/^QEMU exited (\S+)/))) events.push({ t, type: 'exit', code: w[1] === 'null' ? null : Number(w[1]) });
     } else if ((m = raw.match(/^\[([\d.]+)\] (.*)$/))) {
-      events.push({ t: Number(m[1]) * 1000, type: 'line', text: m[2] });
+      for (const line of consoleLines.push(m[2])) events.push({ t: Number(m[1]) * 1000, type: 'line', text: line });
     }
   }
   return events;
