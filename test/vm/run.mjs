@@ -45,7 +45,7 @@ const VMS = [
   { set: 'kdump', release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' },
   { set: 'sdboot', release: 13, init: 'systemd', chain: 'sdboot', label: 'sdboot', variant: 'sdboot', uefi: true, sdboot: true },
   // Debian's arm64 port under TCG: AAVMF, the kernel loaded with kexec_load.
-  { set: 'arm64', release: 13, init: 'systemd', chain: 'arm64', label: 'arm64', arch: 'arm64', fullOnly: true },
+  ...[12, 13].map((release) => ({ set: 'arm64', release, init: 'systemd', chain: 'arm64', label: 'arm64', arch: 'arm64', fullOnly: true })),
   { set: 'bootcost', release: 13, init: 'systemd', chain: 'boot-cost', label: 'bootcost' },
 ];
 const stepsOf = (r) => CHAINS[r.chain][full ? 'full' : 'ci'];
