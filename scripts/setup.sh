@@ -6,8 +6,10 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # command -> Debian package that provides it
+# (esbuild: Debian's, which the package's Build-Depends name; npm run deb
+# builds with node_modules' but dpkg-buildpackage checks Build-Depends.)
 needs='node:nodejs npm:npm mmdebstrap:mmdebstrap qemu-system-x86_64:qemu-system-x86 mkfs.ext4:e2fsprogs
-dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian fakeroot:fakeroot hyperfine:hyperfine
+dpkg-buildpackage:dpkg-dev dh:debhelper esbuild:esbuild lintian:lintian fakeroot:fakeroot hyperfine:hyperfine
 ansible-playbook:ansible-core ssh:openssh-client rsvg-convert:librsvg2-bin'
 
 missing=''

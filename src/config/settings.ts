@@ -38,8 +38,12 @@ const anyText: Parse<string> = (value) => ({ value });
 
 const kernelPath: Parse<string> = (value, name) => (value === '' ? { unusable: `${name} is empty: no kernel to load` } : { value });
 
-/** A row whose default is of the type its parser gives. */
-const setting = <const Field extends string, T>(row: Setting<Field, T>): Setting<Field, T> => row;
+/**
+ * A row whose default is of the type its parser gives. Field is inferred as
+ * its literal (a type parameter constrained to string is) without a `const`
+ * modifier, which Debian 12's esbuild 0.17 cannot parse.
+ */
+const setting = <Field extends string, T>(row: Setting<Field, T>): Setting<Field, T> => row;
 
 /** In the order `kexec-reboot config` lists them. */
 export const SETTINGS = [
