@@ -20,9 +20,14 @@ const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 
 function describeDowntime(downtime: Downtime | 'clock stepped'): string {
   if (downtime === 'clock stepped') return 'no figure: the clock stepped between the two boots';
-  const phases = [`to the new kernel ${s(downtime.requestToKernel)}`, downtime.kernelToInit === undefined ? undefined : `to init ${s(downtime.kernelToInit)}`];
-  if (downtime.total === undefined) return [...phases, 'userspace up not recorded'].filter((part) => part !== undefined).join(', ');
-  return `${s(downtime.total)} (${[...phases, `to userspace up ${s(downtime.initToUp!)}`].filter((part) => part !== undefined).join(', ')})`;
+  // Each phase only where both its ends are known: when init ran is not, once the kernel's log wrapped.
+  const phases = [
+    `to the new kernel ${s(downtime.requestToKernel)}`,
+    downtime.kernelToInit === undefined ? undefined : `to init ${s(downtime.kernelToInit)}`,
+    downtime.initToUp === undefined ? undefined : `to userspace up ${s(downtime.initToUp)}`,
+  ].filter((part) => part !== undefined);
+  if (downtime.total === undefined) return [...phases, 'userspace up not recorded'].join(', ');
+  return `${s(downtime.total)} (${phases.join(', ')})`;
 }
 
 /** Why a reboot was not a kexec, in the hook's words; nothing for one that was. */
