@@ -30,6 +30,12 @@ export function parameterName(word: string): string {
 /** Where init's arguments begin: the kernel reads no parameter after a lone `--`. */
 const INIT_ARGUMENTS = '--';
 
+/** The words the kernel reads as its parameters, and init's arguments (from a lone `--` on). */
+function splitAtInitArguments(words: readonly string[]): { readonly kernel: readonly string[]; readonly init: readonly string[] } {
+  const at = words.indexOf(INIT_ARGUMENTS);
+  return at === -1 ? { kernel: words, init: [] } : { kernel: words.slice(0, at), init: words.slice(at) };
+}
+
 /**
  * How a boot tells that kexec-reboot's kexec started it, on every
  * architecture: the command line it loads with carries
@@ -51,16 +57,12 @@ export const isArrivalMarker = (word: string) => parameterName(word) === ARRIVAL
  * boot's, before init's arguments if there are any.
  */
 export function withArrivalMarker(cmdline: string, bootId: string): string {
-  const words = splitCmdline(cmdline).filter((word) => !isArrivalMarker(word));
-  const initArguments = words.indexOf(INIT_ARGUMENTS);
-  const at = initArguments === -1 ? words.length : initArguments;
-  return [...words.slice(0, at), `${ARRIVAL_MARKER}=${bootId}`, ...words.slice(at)].join(' ');
+  const { kernel, init } = splitAtInitArguments(splitCmdline(cmdline).filter((word) => !isArrivalMarker(word)));
+  return [...kernel, `${ARRIVAL_MARKER}=${bootId}`, ...init].join(' ');
 }
 
 /** The boot id the running kernel's marker names (the last, as the kernel takes the last); undefined without one. */
 export function arrivalMarkerIn(procCmdline: string): string | undefined {
-  const words = splitCmdline(procCmdline);
-  const initArguments = words.indexOf(INIT_ARGUMENTS);
-  const marker = (initArguments === -1 ? words : words.slice(0, initArguments)).filter(isArrivalMarker).at(-1);
+  const marker = splitAtInitArguments(splitCmdline(procCmdline)).kernel.filter(isArrivalMarker).at(-1);
   return marker?.slice(ARRIVAL_MARKER.length + 1) || undefined;
 }
