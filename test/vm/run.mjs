@@ -2,7 +2,7 @@
 // kexec-reboot end-to-end suite: real boots of Debian 12 and 13 under QEMU
 // (TCG). See test/vm/README.md.
 //
-//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump,sdboot,arm64] [--full] [--jobs 2] [--verbose] [--selftest]
+//   node test/vm/run.mjs [--release 12,13] [--init systemd,sysvinit] [--only base,preload,grub,uefi,secureboot,kdump,sdboot,kured,arm64] [--full] [--jobs 2] [--verbose] [--selftest]
 //   node test/vm/run.mjs --only bootcost   (what kexec-reboot costs a boot: systemd-analyze blame)
 //   node test/vm/run.mjs --prepare   (build the root filesystems only)
 //   node test/vm/run.mjs --reanalyze .cache/vm/run-...   (judge a finished run's serial logs again)
@@ -28,7 +28,7 @@ const selftest = argv.includes('--selftest');
 // --full runs every chain's whole step list, and the runs marked full below;
 // without it, each chain's `ci` steps (see CHAINS in lib/scenarios.mjs).
 const full = argv.includes('--full');
-const only = opt('only', 'base,preload,grub,uefi,secureboot,kdump,sdboot,arm64').split(',');
+const only = opt('only', 'base,preload,grub,uefi,secureboot,kdump,sdboot,kured,arm64').split(',');
 // --prepare builds the root filesystems the selected runs need, and stops:
 // test:all starts it beside the package tests, whose trees are others.
 const prepareOnly = argv.includes('--prepare');
@@ -44,6 +44,7 @@ const VMS = [
   ...[12, 13].map((release) => ({ set: 'secureboot', release, init: 'systemd', chain: release === 12 ? 'secureboot-debian12' : 'secureboot', label: 'secureboot', variant: 'secureboot', uefi: true, secureBoot: true })),
   { set: 'kdump', release: 13, init: 'systemd', chain: 'kdump', label: 'kdump', variant: 'kdump' },
   { set: 'sdboot', release: 13, init: 'systemd', chain: 'sdboot', label: 'sdboot', variant: 'sdboot', uefi: true, sdboot: true },
+  { set: 'kured', release: 13, init: 'systemd', chain: 'kured', label: 'kured', fullOnly: true },
   // Debian's arm64 port under TCG: AAVMF, the kernel loaded with kexec_load.
   ...[12, 13].map((release) => ({ set: 'arm64', release, init: 'systemd', chain: 'arm64', label: 'arm64', arch: 'arm64', fullOnly: true })),
   { set: 'bootcost', release: 13, init: 'systemd', chain: 'boot-cost', label: 'bootcost' },

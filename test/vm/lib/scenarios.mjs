@@ -244,6 +244,18 @@ const handLoadThenColdreboot = {
   reason: /no-kexec-reboot exists/,
 };
 
+// kured (Kubernetes' reboot daemon) as its DaemonSet runs on a node (hostPID,
+// privileged): the sentinel command and the reboot command run in the host's
+// mount namespace through `nsenter -m/proc/1/ns/mnt --` (kured's
+// buildHostCommand); `--reboot-method=signal` sends SIGRTMIN+5 (34 + 5 in
+// kured's source) to PID 1, which systemd takes as a start of reboot.target.
+// The sentinel is the README's: reboot the node only if it would kexec.
+const KURED_SENTINEL = `nsenter -m/proc/1/ns/mnt -- sh -c 'test -e /var/run/reboot-required && kexec-reboot check' >/dev/null 2>&1; say "kured-sentinel: rc=$?"`;
+const kuredSentinelSaid = (...codes) => (tr) => {
+  const said = tr.pre.filter((l) => l.startsWith('KRVM kured-sentinel: rc=')).map((l) => Number(l.slice('KRVM kured-sentinel: rc='.length)));
+  return said.join() === codes.join() ? null : `kured's sentinel command exited ${said.join(', ') || 'never'}, expected ${codes.join(', ')}`;
+};
+
 export const STEPS = {
   '1': {
     title: '`reboot` -> kexec, same command line minus BOOT_IMAGE',
@@ -269,6 +281,26 @@ export const STEPS = {
     script: 'act logind-Reboot busctl call org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager Reboot b false',
     expect: 'kexec',
     check: sameCmdline,
+  },
+  ku: {
+    title: "kured's signal method: its sentinel (`kexec-reboot check`) says 1 while the kernel named is missing, 0 once it is not; SIGRTMIN+5 to PID 1 -> kexec",
+    script: [
+      'touch /var/run/reboot-required',
+      "echo KERNEL_IMAGE=/boot/vmlinuz-krvm-missing > /etc/default/kexec.d/krvm-kured",
+      KURED_SENTINEL,
+      'rm /etc/default/kexec.d/krvm-kured',
+      KURED_SENTINEL,
+      'act kured-signal kill -39 1',
+    ].join('\n'),
+    expect: 'kexec',
+    reason: LOADED_WITH_FILE_CALL,
+    check: all(kuredSentinelSaid(1, 0), sameCmdline, historySays({ ended: 'kexec', planned: 'kexec' })),
+  },
+  kc: {
+    title: "kured's command method: `nsenter -m/proc/1/ns/mnt -- /bin/systemctl reboot` -> kexec",
+    script: 'act kured-command nsenter -m/proc/1/ns/mnt -- /bin/systemctl reboot',
+    expect: 'kexec',
+    check: all(sameCmdline, historySays({ ended: 'kexec', planned: 'kexec' })),
   },
   '3a': {
     title: "`coldreboot` (kexec-tools') -> firmware, /no-kexec-reboot removed",
@@ -758,6 +790,9 @@ export const CHAINS = {
   // boot, where la finds no call to load with; rf, rp, rr, 3a and 4 as on
   // x86, the arrival told by the marker alone.
   arm64: { ci: [], full: ['a1', 'l1', 'la', 'rf', 'rp', 'rr', '3a', '4'] },
+  // kured's ways to reboot a node, on Debian 13 (--full, --only kured): the
+  // same systemd reboot job as 2a and 2c, reached as kured reaches it.
+  kured: { ci: [], full: ['ku', 'kc', '4'] },
   demo: both(['1', '3a', 'hx']),
   // A measurement, not in CI (--only bootcost): one boot of a Debian 13 VM.
   'boot-cost': both(['bc']),
