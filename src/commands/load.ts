@@ -69,15 +69,29 @@ async function preloadOnce(root: SystemRoot, programs: Programs, assessment: Ass
 }
 
 /**
+ * Rounds a preload takes at most while its inputs keep changing under it. A
+ * kernel install changes them in a few steps (the image, /vmlinuz, the
+ * initrd, the boot loader's entry); past this, the next change starts the
+ * service again, and the shutdown hook checks the kernel against the plan.
+ */
+const MAX_ROUNDS = 5;
+
+/**
  * With PRELOAD=true, carries the plan out now: loads the kernel, or again if
- * what it is made from changed. Then looks once more: systemd's path unit
- * does not start the service again for a change made while it runs (seen in
- * a VM: PRELOAD=true written during a preload was never loaded), so a change
- * made since the assessment is carried out here.
+ * what it is made from changed. Then looks again, until a round saw no
+ * change: systemd's path unit does not start the service again for a change
+ * made while it runs (seen in a VM: PRELOAD=true written during a preload was
+ * never loaded), nor does the kernel hook's `systemctl start` then, so a
+ * change made while a round ran is carried out here.
  */
 export async function preload(root: SystemRoot, programs: Programs, assessment?: Assessment): Promise<PreloadResult> {
-  const before = assessment ?? (await assess(root, programs));
-  const result = await preloadOnce(root, programs, before);
-  const after = await assess(root, programs);
-  return changedMeanwhile(before, after) ? preloadOnce(root, programs, after) : result;
+  let current = assessment ?? (await assess(root, programs));
+  let result = await preloadOnce(root, programs, current);
+  for (let round = 1; round < MAX_ROUNDS; round++) {
+    const now = await assess(root, programs);
+    if (!changedMeanwhile(current, now)) break;
+    current = now;
+    result = await preloadOnce(root, programs, now);
+  }
+  return result;
 }

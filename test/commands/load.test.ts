@@ -102,6 +102,34 @@ describe('preload', () => {
     expect(loaded()).toBe(true);
   });
 
+  /**
+   * PRELOAD=true, kernels b and c beside the running one, and a kexec that
+   * runs `onLoad` (sh, given the image as $3) at each load before loading:
+   * what a kernel install does meanwhile.
+   */
+  const preloadWhileChanging = async (onLoad: string) => {
+    fake = makeFakeRoot();
+    fake.write('/etc/default/kexec', 'PRELOAD=true\n');
+    for (const version of ['b', 'c']) fake.write(`/boot/vmlinuz-${version}`, fs.readFileSync(`${fake.dir}${KERNEL}`));
+    const kexec = `${fake.dir}/fake/kexec-meanwhile`;
+    fs.writeFileSync(kexec, `#!/bin/sh\nif [ "$2" = -l ]; then\n${onLoad}\nfi\nexec '${fake.programs.kexec}' "$@"\n`, { mode: 0o755 });
+    await preload(fake.root, { ...fake.programs, kexec });
+    return fake.invocations('kexec').filter((i) => i.argv[0] === '-s' && i.argv[1] === '-l').map((i) => i.argv[2]);
+  };
+
+  it('keeps looking while what it loads keeps changing under it, as a kernel install does, and loads the last', async () => {
+    // /vmlinuz repointed during the first load and during the second.
+    const loads = await preloadWhileChanging(`
+  n=$(($(cat "\${0%/*}/loads" 2>/dev/null || echo 0) + 1)); echo $n > "\${0%/*}/loads"
+  case $n in 1) ln -sfn boot/vmlinuz-b "\${0%/*}/../vmlinuz" ;; 2) ln -sfn boot/vmlinuz-c "\${0%/*}/../vmlinuz" ;; esac`);
+    expect(loads).toEqual([`${fake.dir}${KERNEL}`, `${fake.dir}/boot/vmlinuz-b`, `${fake.dir}/boot/vmlinuz-c`]);
+  });
+
+  it('stops looking after a few rounds when what it loads never stops changing', async () => {
+    const loads = await preloadWhileChanging(`  case "$3" in *-b) ln -sfn boot/vmlinuz-c "\${0%/*}/../vmlinuz" ;; *) ln -sfn boot/vmlinuz-b "\${0%/*}/../vmlinuz" ;; esac`);
+    expect(loads).toHaveLength(5);
+  });
+
   it('loads again when the kernel changed while it was loading; a refused load is not tried twice', async () => {
     const fileLoads = () => fake.invocations('kexec').filter((i) => i.argv[0] === '-s' && i.argv[1] === '-l');
     fake = makeFakeRoot();
