@@ -256,6 +256,18 @@ const kuredSentinelSaid = (...codes) => (tr) => {
   return said.join() === codes.join() ? null : `kured's sentinel command exited ${said.join(', ') || 'never'}, expected ${codes.join(', ')}`;
 };
 
+/**
+ * sdu: the kernel and initrd kexec-reboot took out of ukify's image are, byte
+ * for byte, a kernel and an initrd of the machine (guest/krvm-uki-parts, in
+ * kexec's place, says which): each section taken by its VirtualSize, not its
+ * padded raw size. The wrapper speaks during the shutdown, after the action.
+ */
+const ukiPartsAreTheirSources = (tr) => {
+  const said = tr.lines.find((l) => l.startsWith('KRVM uki-parts: '));
+  if (!said) return 'no kexec load reported the parts of the unified image';
+  return /kernel=\/boot\/vmlinuz-\S+ initrd=\/boot\/initrd\.img-\S+ from=\/run\//.test(said) ? null : `the parts loaded are not the files ukify built the image from: ${said}`;
+};
+
 export const STEPS = {
   '1': {
     title: '`reboot` -> kexec, same command line minus BOOT_IMAGE',
@@ -693,6 +705,8 @@ export const STEPS = {
     script: [
       'cp /usr/local/share/krvm/krvm-uki.efi /boot/efi/EFI/Linux/',
       'bootctl set-default krvm-uki.efi',
+      'divert_kexec',
+      'cp /usr/local/sbin/krvm-uki-parts /usr/sbin/kexec',
       'say "uki: default=$(loader_var LoaderEntryDefault) cmdline=$(cat /usr/local/share/krvm/krvm-uki.cmdline)"',
       'say_status',
       'act reboot reboot',
@@ -706,6 +720,7 @@ export const STEPS = {
         return tr.next && configuredCmdline(tr.next.cmdline) !== norm(m[2]) ? `command line "${tr.next.cmdline}", expected the UKI's "${norm(m[2])}"` : null;
       },
       statusSays(/"kernel":\s*\{[^}]*"origin":\s*"[^"]*EFI\/Linux\/krvm-uki\.efi/),
+      ukiPartsAreTheirSources,
     ),
   },
   a1: {
@@ -804,6 +819,9 @@ export const CHAINS = {
 // added to the command line, guest files (test/vm/guest/NAME -> path in the
 // tree) and shell run in the tree under chroot after the package is in.
 export const MACHINES = {
+  sdboot: {
+    files: { 'krvm-uki-parts': 'usr/local/sbin/krvm-uki-parts' },
+  },
   kdump: {
     // crashkernel=256M out of 1.5 GiB leaves the system 1.25 GiB.
     memoryMiB: 1536,
